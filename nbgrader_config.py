@@ -1,0 +1,33 @@
+"""nbgrader settings for the Korea-NATO course. This repository is the course directory.
+
+Run nbgrader from the repository root (``nbgrader generate_assignment ps1_event_table``, ...)
+and these settings apply. Each choice is explained beside it.
+"""
+
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+# The course id ties the exchange (release, fetch, submit, collect) to this course.
+c.CourseDirectory.course_id = "korea-nato"
+
+# --- Executing submissions -------------------------------------------------------------------
+# No cell in our assignments needs more than a second or two, so a cell that runs 10 s is
+# stuck: an infinite loop costs 10 s per cell it reaches, not nbgrader's default 30 s.
+c.Execute.timeout = 10
+# A loop that swallows KeyboardInterrupt ignores nbgrader's interrupt. By default the kernel
+# then stops answering and the whole submission *fails* (no grade at all); with this off the
+# stuck cell just errors and the submission is graded, that cell scoring 0.
+c.Execute.raise_on_iopub_timeout = False
+# A student who deletes a test cell would otherwise get that cell flagged for manual grading;
+# restoring it from the gradebook grades the submission as if the cell were there.
+c.OverwriteCells.add_missing_cells = True
+
+# --- Feedback --------------------------------------------------------------------------------
+# nbgrader's feedback shows hidden tests by default. First shorten the tracebacks of cells
+# with hidden tests (a traceback prints the lines around a failure, hidden ones too), then
+# remove the hidden lines themselves, then nbgrader's usual steps.
+c.GenerateFeedback.preprocessors = [
+    "korea_nato.feedback.HideHiddenTestTracebacks",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,107 @@
+"""The article's structured data, as pandas DataFrames.
+
+Every fact here comes from the module's fact sheet (``shared/ARTICLE.md`` in the project);
+descriptions are our own words, never the article's sentences. The files ship as package
+data and are read with :mod:`importlib.resources`, so the loaders work from any folder.
+
+Nothing here is an answer key for a graded exercise: dates are kept as a reader jotted them
+down (students parse them), and later events carry no driver and no verdict (students code
+them).
+
+Text columns have pandas' default string dtype (``str`` in pandas 3; ``object`` in pandas 2).
+Missing text is a missing value (``NaN``), never an empty string or a dash.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import pandas as pd
+
+__all__ = ["DRIVER_CODES", "event_notes", "drivers", "later_events", "glossary"]
+
+#: Driver codes used in :func:`event_notes`: the four long-term and two short-term drivers of
+#: the argument map, plus ``T`` for events that bear on the thesis itself (the mission).
+DRIVER_CODES = ("S1", "S2", "L1", "L2", "L3", "L4", "T")
+
+
+def _read(name: str, **read_csv_options) -> pd.DataFrame:
+    """Read one of the package's CSV files."""
+    with files(__package__).joinpath(name).open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, **read_csv_options)
+
+
+def event_notes() -> pd.DataFrame:
+    """Notes on the 21 events the op-ed relies on, one row per event, in reading order.
+
+    Rows come in the order a reader meets the events in the article (by ``paragraph``;
+    the two events the article does not use come last), not in date order. Ids were
+    assigned in date order by the fact sheet.
+
+    This is the raw material of assignment ps1: dates are written the way a reader jots
+    them down ("24 Feb 2022", "March 2017", "1991", "c. 8 Nov 2022"), in varied but
+    unambiguous formats. There is deliberately no parsed date and no precision column.
+
+    Shape: (21, 7). Columns:
+
+    - ``event_id`` (string): ``E01`` ... ``E21``, unique.
+    - ``date_text`` (string): the date as noted. A bare year means year precision, a month
+      and year means month precision, a leading ``c.`` (circa) means approximate.
+    - ``actor`` (string): who acted; several actors are comma-separated.
+    - ``target`` (string, may be missing): who or what the action was aimed at.
+    - ``driver`` (string, may be missing): the argument-map driver the event is evidence
+      for: one of :data:`DRIVER_CODES`. Missing for the op-ed's own publication.
+    - ``paragraph`` (Int64, may be missing): the paragraph of the article that relies on the
+      event, counting the standfirst as paragraph 1. Missing when the article does not use
+      the event (its own publication; the mission's formal opening, which came later).
+    - ``description`` (string): what happened, in our own words.
+    """
+    return _read("event_notes.csv", dtype={"paragraph": "Int64"})
+
+
+def drivers() -> pd.DataFrame:
+    """The six drivers of the argument map: two short-term (S1, S2) and four long-term (L1-L4).
+
+    Shape: (6, 5). Columns:
+
+    - ``driver_id`` (string): ``S1``, ``S2``, ``L1`` ... ``L4``, unique.
+    - ``name`` (string): a short label, e.g. "Shared values".
+    - ``horizon`` (string): ``short-term`` or ``long-term``, as the author presents it.
+    - ``marker_phrase`` (string): the author's words that introduce the driver, e.g.
+      "To start with" (short phrases, quoted with attribution in the lessons).
+    - ``paraphrase`` (string): the driver in our own words.
+    """
+    return _read("drivers.csv")
+
+
+def later_events() -> pd.DataFrame:
+    """Notes on 22 events of Nov 2022 - Feb 2026 that test the claim that the turn is "here to stay".
+
+    Same note format as :func:`event_notes` (an id, a date as jotted down, actor, target,
+    description), with no ``driver`` and no ``paragraph`` column: these events came after
+    the article, and coding each one by driver and verdict is the students' job (ps3).
+
+    Shape: (22, 5). Columns:
+
+    - ``event_id`` (string): ``X01`` ... ``X22``, unique, in date order.
+    - ``date_text`` (string): the date as noted; ``April 2023`` is month precision.
+    - ``actor`` (string): who acted; several actors are comma-separated.
+    - ``target`` (string, may be missing): who or what the action was aimed at.
+    - ``description`` (string): what happened, in our own words.
+    """
+    return _read("later_events.csv")
+
+
+def glossary() -> pd.DataFrame:
+    """The spun copy's damage: each garbled phrase, what the author wrote, and the kind of error.
+
+    Shape: (33, 4). Columns:
+
+    - ``spun`` (string): the phrase as it appears in the machine-spun copy, unique.
+    - ``intended`` (string, may be missing): the intended wording; missing for template
+      artefacts, which should simply be deleted.
+    - ``kind`` (string): one of ``meaning-changing swap``, ``damaged proper noun``,
+      ``broken idiom``, ``not an error`` (looks odd, is right) or ``template artefact``.
+    - ``why_it_matters`` (string): what the error does to the meaning.
+    """
+    return _read("glossary.csv")
