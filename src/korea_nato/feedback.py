@@ -16,9 +16,9 @@ from traitlets import Unicode
 class HideHiddenTestTracebacks(NbGraderPreprocessor):
     """Replace the traceback of every cell that holds hidden tests by one line: ``Error: message``."""
 
-    begin_hidden_tests = Unicode(
-        "BEGIN HIDDEN TESTS", help="The marker that opens a hidden-test region"
-    ).tag(config=True)
+    begin_hidden_tests = Unicode("BEGIN HIDDEN TESTS", help="The marker that opens a hidden-test region").tag(
+        config=True
+    )
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code" or self.begin_hidden_tests not in cell.source:

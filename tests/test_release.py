@@ -1,0 +1,153 @@
+"""release/ is nbgrader's own output: in sync with source/, answerable, and free of answers."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from importlib.resources import files
+
+import nbformat
+import pytest
+
+from assignment_tools import (
+    ASSIGNMENTS,
+    HIDDEN_MARKERS,
+    RELEASE,
+    REPO,
+    SOLUTION_MARKERS,
+    SOURCE,
+    nbgrader,
+    nbgrader_meta,
+    notebook_path,
+    outside_regions,
+    read,
+    region,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _without_cell_ids(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    return nb
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_equals_a_fresh_generate_assignment(assignment, course):
+    fresh = notebook_path(course / "release", assignment)
+    committed = notebook_path(RELEASE, assignment)
+    assert sorted(p.name for p in (course / "release" / assignment).iterdir()) == sorted(
+        p.name for p in (RELEASE / assignment).iterdir()
+    )
+    assert _without_cell_ids(committed) == _without_cell_ids(fresh), (
+        f"release/{assignment} is out of date: run `nbgrader generate_assignment {assignment} --force`"
+        " at the repository root and commit the result"
+    )
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_passes_all_its_tests(assignment, course):
+    result = nbgrader(course, "validate", str(notebook_path(course / "source", assignment)))
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_notebook_fails_every_test(assignment, course):
+    result = nbgrader(course, "validate", "--invert", str(notebook_path(RELEASE, assignment)))
+    assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
+
+
+# --- Nothing that answers a question reaches students --------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _student_visible_texts():
+    """Every text a student receives: the release notebooks and the installed package's files."""
+    texts = {}
+    for path in RELEASE.rglob("*"):
+        if path.suffix == ".ipynb":
+            cells = nbformat.read(path, as_version=4).cells
+            texts[path.relative_to(REPO).as_posix()] = "\n".join(cell.source for cell in cells)
+        elif path.is_file():
+            texts[path.relative_to(REPO).as_posix()] = path.read_text(encoding="utf-8")
+
+    def walk(node, prefix):
+        for child in node.iterdir():
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif child.name.endswith((".py", ".csv", ".json", ".txt", ".md")):
+                texts[f"korea_nato/{prefix}{child.name}"] = child.read_text(encoding="utf-8")
+
+    walk(files("korea_nato"), "")
+    return texts
+
+
+STUDENT_TEXTS = _student_visible_texts()
+
+
+def _answer_lines(assignment):
+    """Solution and hidden-test lines of a source notebook that say something (not `pass`, `)`...)."""
+    lines, visible = [], set()
+    for cell in read(notebook_path(SOURCE, assignment)).cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            lines += cell.source.splitlines()
+            continue
+        lines += region(cell.source, SOLUTION_MARKERS) + region(cell.source, HIDDEN_MARKERS)
+        visible |= {_normalise(line) for line in outside_regions(cell.source)}
+    # A line the visible tests also use (say, `date, precision = parse_date(text)`) is no leak.
+    return {_normalise(line) for line in lines if len(_normalise(line)) >= 20} - visible
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_line_reaches_students(assignment):
+    answer_lines = _answer_lines(assignment)
+    assert len(answer_lines) > 10, "the scan found too little to check; is the source notebook empty?"
+    for name, text in STUDENT_TEXTS.items():
+        released = {_normalise(line) for line in text.splitlines()}
+        leaked = sorted(answer_lines & released)
+        assert not leaked, f"{name} contains answer lines: {leaked[:3]}"
+
+
+def _expected_records(assignment):
+    """From hidden tests, each dict entry whose value is a tuple of strings: key + values."""
+    records = []
+    for cell in read(notebook_path(SOURCE, assignment)).cells:
+        hidden = "\n".join(region(cell.source, HIDDEN_MARKERS))
+        if not hidden:
+            continue
+        for node in ast.walk(ast.parse(hidden)):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(value, ast.Tuple):
+                        parts = [e.value for e in value.elts if isinstance(e, ast.Constant)]
+                        records.append((key.value, *parts))
+    return records
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_expected_answer_record_reaches_students(assignment):
+    records = _expected_records(assignment)
+    assert len(records) >= 20, "the scan found too few expected records; has the format changed?"
+    for name, text in STUDENT_TEXTS.items():
+        for line in text.splitlines():
+            tokens = set(re.findall(r"[\w.-]+", line))
+            for record in records:
+                assert not {str(part) for part in record} <= tokens, (
+                    f"{name} holds the expected answer {record} on one line: {line.strip()[:120]}"
+                )
+
+
+def test_release_is_what_students_get_and_holds_no_source_only_files():
+    for assignment in ASSIGNMENTS:
+        for path in (RELEASE / assignment).iterdir():
+            nb = nbformat.read(path, as_version=4) if path.suffix == ".ipynb" else None
+            if nb is not None:
+                for cell in nb.cells:
+                    assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN" not in cell.source
