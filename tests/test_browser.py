@@ -202,3 +202,44 @@ def test_lesson_01_quizzes_give_feedback_and_update_the_score_panel(open_lesson,
         "horizons": {"attempts": 2, "solved": True, "first_try": False},
         "thesis": {"attempts": 2, "solved": True, "first_try": False},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Lessons 03 and 04 in JupyterLab: the classification quiz over the drivers, and the timeline
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_lesson_03_classification_quiz_marks_each_misplaced_driver(open_lesson):
+    notebook = open_lesson("03-long-term-drivers", "lab")
+    quiz = notebook.quiz("horizon-of-each-driver")
+    quiz.scroll_into_view_if_needed()
+    # A student who reads "long-term" into every reason but the invasion itself.
+    for row in quiz.locator(".kn-classify-row").all():
+        label = "short-term" if "(S1)" in row.inner_text() else "long-term"
+        row.get_by_label(label, exact=True).check()
+    shown = check(quiz, "Partly right: 5 of 6.")
+    assert "The Taiwan worry sits inside the paragraph on the invasion" in shown
+    assert "(L3)" not in shown, "feedback names only the misplaced item"
+    notebook.screenshot("horizon-of-each-driver-partly-right", quiz)
+
+    quiz.locator(".kn-classify-row", has_text="(S2)").get_by_label("short-term", exact=True).check()
+    shown = check(quiz, "Correct.")
+    assert "Explanation. S1 and S2 are short-term" in shown
+    panel_shows(notebook, "Attempts so far: 2.", "(horizon-of-each-driver): right in the end, after a wrong try.")
+
+
+@pytest.mark.slow
+def test_lesson_04_renders_the_timeline_figure_with_its_text_description(open_lesson):
+    notebook = open_lesson("04-events-in-time", "lab")
+    figure = notebook.page.locator('img[alt^="Events the op-ed relies on, by driver."]')
+    figure.scroll_into_view_if_needed()
+    figure.wait_for(state="visible")
+    width, height = figure.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert width > 600 and height > 300, "the timeline PNG did not load"
+    # The same description is shown in words under the figure, for every reader.
+    caption = notebook.page.locator(".jp-RenderedMarkdown", has_text="Figure description.").filter(
+        has_text="Timeline of 20 events"
+    )
+    assert caption.count() >= 1, "the timeline's text description is not shown under it"
+    notebook.screenshot("timeline", figure)
