@@ -115,7 +115,9 @@ def _length(days: int) -> str:
     return f"{days / 365.25:.1f} years" if days >= 365 else _count(days, "day")
 
 
-_FIRST_DAY_NOTE = " Dates known only to the year or the month are drawn on its first day."
+_FIRST_DAY_NOTE = (
+    " Dates known only to the year or the month are drawn on the first day of that year or month."
+)
 
 
 def _finish(fig: Figure, description: str) -> Figure:
