@@ -188,3 +188,117 @@ def gradebook_scores(course: Path, assignment: str) -> dict:
                 "needs_manual_grade": submission.needs_manual_grade,
             }
     return results
+
+
+# --- Hostile and broken submissions ------------------------------------------------------------
+
+INFINITE_LOOP = "while True:\n    pass\n\n"
+SWALLOWED_INTERRUPT = (
+    "import time\n\nwhile True:\n    try:\n        time.sleep(0.5)\n    except KeyboardInterrupt:\n        pass\n\n"
+)
+PROCESS_EXIT = "import os\n\nos._exit(0)\n\n"
+PANDAS_COMPARISON_PATCH = (
+    "import pandas\n\n"
+    "pandas.DataFrame.equals = lambda self, other: True\n"
+    "pandas.Series.equals = lambda self, other: True\n"
+    "pandas.testing.assert_frame_equal = lambda *args, **kwargs: None\n\n"
+)
+#: The students nbgrader cannot grade at all: it lists them as failed and exits 1. Stripped
+#: metadata is among them because the course restores missing cells (``add_missing_cells``):
+#: nbgrader 0.9.6 then fails with a KeyError looking for the answer cell before each test cell.
+UNGRADEABLE = {"process-exit", "invalid-json", "renamed-notebook", "stripped-metadata"}
+#: What the integrity scan must report for each hostile case, and nothing else.
+HOSTILE_FINDINGS = {
+    "infinite-loop": {"infinite-loop"},
+    "swallowed-interrupt": {"infinite-loop", "swallowed-interrupt"},
+    "process-exit": {"process-exit"},
+    "deleted-test-cell": {"missing-cell"},
+    "edited-locked-cell": {"changed-cell"},
+    "monkeypatched-comparison": {"monkeypatch"},
+    "rebound-test-helper": {"rebinding"},
+    "invalid-json": {"invalid-notebook"},
+    "renamed-notebook": {"renamed-notebook"},
+    "stripped-metadata": {"missing-metadata"},
+}
+
+
+def _edited(nb, grade_id: str, edit) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    cells = cells_by_grade_id(nb)
+    if grade_id not in cells:
+        raise ValueError(f"no cell {grade_id!r} in the notebook")
+    edit(cells[grade_id])
+    return nb
+
+
+def prepend_code(nb, grade_id: str, code: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose cell ``grade_id`` starts with ``code``."""
+    return _edited(nb, grade_id, lambda cell: setattr(cell, "source", code + cell.source))
+
+
+def without_cell(nb, grade_id: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` with the cell ``grade_id`` deleted."""
+    nb = copy.deepcopy(nb)
+    kept = [cell for cell in nb.cells if nbgrader_meta(cell).get("grade_id") != grade_id]
+    if len(kept) == len(nb.cells):
+        raise ValueError(f"no cell {grade_id!r} in the notebook")
+    nb.cells = kept
+    return nb
+
+
+def emptied_test(nb, grade_id: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose test cell ``grade_id`` keeps its docstring and asserts nothing."""
+    return _edited(nb, grade_id, lambda cell: setattr(cell, "source", cell.source.splitlines()[0] + "\npass"))
+
+
+def stripped_of_nbgrader_metadata(nb) -> nbformat.NotebookNode:
+    """A copy of ``nb`` as an editor that drops unknown metadata would save it."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for key in ("nbgrader", "deletable", "editable"):
+            cell.metadata.pop(key, None)
+    return nb
+
+
+def hostile_submissions(assignment, *, mistake: dict, mistake_fails: str, first_answer: str,
+                        last_answer: str, rebinding: str) -> dict:
+    """The issue's ten hostile or broken submissions, each built on honest work.
+
+    Returns ``{case: (notebook or raw text, file name or None, base)}``. ``base`` says which
+    honest work the case is built on: ``"solution"`` or ``"mistake"`` (the submission made
+    with ``mistake``, whose test cell ``mistake_fails`` fails). Stuck loops go in
+    ``last_answer``, exits and patches at the top of ``first_answer``, so a loop costs the
+    course's cell timeout once or twice, not once per remaining cell.
+    """
+    perfect = build_submission(assignment)
+    flawed = build_submission(assignment, **mistake)
+    text = nbformat.writes(perfect)
+    name = notebook_path(SOURCE, assignment).name
+    return {
+        "infinite-loop": (prepend_code(perfect, last_answer, INFINITE_LOOP), None, "solution"),
+        "swallowed-interrupt": (prepend_code(perfect, last_answer, SWALLOWED_INTERRUPT), None, "solution"),
+        "process-exit": (prepend_code(perfect, first_answer, PROCESS_EXIT), None, "solution"),
+        "deleted-test-cell": (without_cell(flawed, mistake_fails), None, "mistake"),
+        "edited-locked-cell": (emptied_test(flawed, mistake_fails), None, "mistake"),
+        "monkeypatched-comparison": (prepend_code(flawed, first_answer, PANDAS_COMPARISON_PATCH), None, "mistake"),
+        "rebound-test-helper": (prepend_code(flawed, first_answer, rebinding), None, "mistake"),
+        "invalid-json": (text[: len(text) // 2], None, "solution"),
+        "renamed-notebook": (perfect, name.replace(".ipynb", "-Copy1.ipynb"), "solution"),
+        "stripped-metadata": (stripped_of_nbgrader_metadata(perfect), None, "solution"),
+    }
+
+
+def failed_students(result: subprocess.CompletedProcess, assignment: str) -> set[str]:
+    """The students nbgrader's log lists as failed for ``assignment``."""
+    import re
+
+    pattern = rf"error processing assignment '{re.escape(assignment)}' for student '([^']+)'"
+    return set(re.findall(pattern, result.stdout + result.stderr))
+
+
+def integrity_kinds(course: Path, student: str, assignment: str) -> set[str]:
+    """The kinds of finding the integrity scan reports for one submission in ``course``."""
+    from korea_nato.integrity import scan_submission_dir
+
+    results = scan_submission_dir(course / "submitted" / student / assignment, course / "source" / assignment)
+    return {finding.kind for findings in results.values() for finding in findings}

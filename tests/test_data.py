@@ -15,6 +15,7 @@ from korea_nato import data
 LOADERS = {
     "event_notes": (data.event_notes, (21, 7), "event_id"),
     "drivers": (data.drivers, (6, 5), "driver_id"),
+    "driver_statements": (data.driver_statements, (8, 2), "statement_id"),
     "later_events": (data.later_events, (22, 5), "event_id"),
     "glossary": (data.glossary, (33, 4), "spun"),
 }

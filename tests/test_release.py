@@ -116,7 +116,12 @@ def test_no_solution_or_hidden_test_line_reaches_students(assignment):
 
 
 def _expected_records(assignment):
-    """From hidden tests, each dict entry whose value is a tuple of strings: key + values."""
+    """From hidden tests, each dict entry keyed by an id whose value is a tuple: key + values.
+
+    Only entries keyed by an id of the data (``E01``, ``L3``, ``X12``...) are answers about the
+    article. Entries keyed by an input string (``"1991": ("1991-01-01", "year")``) are worked
+    examples of a rule the assignment states openly, and a lesson may teach the same rule.
+    """
     records = []
     for cell in read(notebook_path(SOURCE, assignment)).cells:
         hidden = "\n".join(region(cell.source, HIDDEN_MARKERS))
@@ -125,16 +130,23 @@ def _expected_records(assignment):
         for node in ast.walk(ast.parse(hidden)):
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
-                    if isinstance(key, ast.Constant) and isinstance(value, ast.Tuple):
+                    is_id = isinstance(key, ast.Constant) and re.fullmatch(r"[A-Z]+\d+", str(key.value))
+                    if is_id and isinstance(value, ast.Tuple):
                         parts = [e.value for e in value.elts if isinstance(e, ast.Constant)]
                         records.append((key.value, *parts))
     return records
 
 
+# How many expected records each assignment's hidden tests hold at least (20 unless listed): ps2's
+# hidden tests are mostly labels and held-out sentences, with one record per driver's evidence span.
+MIN_EXPECTED_RECORDS = {"ps2_drivers": 6}
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_expected_answer_record_reaches_students(assignment):
     records = _expected_records(assignment)
-    assert len(records) >= 20, "the scan found too few expected records; has the format changed?"
+    minimum = MIN_EXPECTED_RECORDS.get(assignment, 20)
+    assert len(records) >= minimum, "the scan found too few expected records; has the format changed?"
     for name, text in STUDENT_TEXTS.items():
         for line in text.splitlines():
             tokens = set(re.findall(r"[\w.-]+", line))

@@ -18,7 +18,7 @@ from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["DRIVER_CODES", "event_notes", "drivers", "later_events", "glossary"]
+__all__ = ["DRIVER_CODES", "event_notes", "drivers", "driver_statements", "later_events", "glossary"]
 
 #: Driver codes used in :func:`event_notes`: the four long-term and two short-term drivers of
 #: the argument map, plus ``T`` for events that bear on the thesis itself (the mission).
@@ -72,6 +72,23 @@ def drivers() -> pd.DataFrame:
     - ``paraphrase`` (string): the driver in our own words.
     """
     return _read("drivers.csv")
+
+
+def driver_statements() -> pd.DataFrame:
+    """Eight statements, in our words, of why Seoul turned to NATO, in no particular order.
+
+    The raw material of assignment ps2: each statement restates a passage of the op-ed that
+    argues for one of the drivers, keeping the author's signal words ("immediate",
+    "longer-term", "Another long-term driver", ...) and the passage's date cues ("in 2019",
+    "in recent weeks"). There is deliberately no driver and no horizon column: labelling each
+    statement short-term or long-term from its text is the students' job.
+
+    Shape: (8, 2). Columns:
+
+    - ``statement_id`` (string): ``ST01`` ... ``ST08``, unique.
+    - ``text`` (string): the statement, one sentence.
+    """
+    return _read("driver_statements.csv")
 
 
 def later_events() -> pd.DataFrame:

@@ -1,0 +1,262 @@
+"""The integrity scan flags each way of tampering with grading, and leaves honest code alone.
+
+Each case is a snippet put into an answer cell of the ps2 solution, or a small change to the
+notebook's cells or file. The whole corpora (honest and hostile, every assignment) are scanned
+in the grading tests; these tests pin down the individual rules, fast and without a kernel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from assignment_tools import (
+    ASSIGNMENTS,
+    RELEASE,
+    SOURCE,
+    build_submission,
+    cells_by_grade_id,
+    notebook_path,
+    prepend_code,
+    read,
+    stripped_of_nbgrader_metadata,
+    without_cell,
+)
+from korea_nato.integrity import KINDS, Finding, main, scan, scan_submission_dir
+
+ASSIGNMENT = "ps2_drivers"
+SOURCE_NB = notebook_path(SOURCE, ASSIGNMENT)
+ANSWER_CELL = "driver_events"
+
+TAMPERING = {
+    # monkeypatching shared modules and classes
+    "pd.DataFrame.equals = lambda self, other: True": "monkeypatch",
+    "import pandas.testing\npandas.testing.assert_frame_equal = print": "monkeypatch",
+    "from pandas import testing as t\nt.assert_frame_equal = print": "monkeypatch",
+    "import builtins\nbuiltins.len = lambda value: 0": "monkeypatch",
+    "setattr(pd.Series, 'tolist', lambda self: [])": "monkeypatch",
+    "setattr(type(statements), 'equals', lambda self, other: True)": "monkeypatch",
+    "statements.__class__.equals = lambda self, other: True": "monkeypatch",
+    "__builtins__.len = len": "monkeypatch",
+    "import korea_nato.data\nkorea_nato.data.driver_statements = lambda: None": "monkeypatch",
+    "import sys\nsys.modules['pandas'] = None": "monkeypatch",
+    "import numpy as np\nnp.array_equal = lambda *args: True": "monkeypatch",
+    # objects that answer True to any comparison
+    "class Always(str):\n    def __eq__(self, other):\n        return True": "comparison-override",
+    "Always = type('Always', (str,), {'__eq__': lambda self, other: True})": "comparison-override",
+    # rebinding what the setup cell defines, or a builtin the tests call
+    "events = events.head(3)": "rebinding",
+    "from korea_nato.data import drivers as statements": "rebinding",
+    "for pd in range(3):\n    pass": "rebinding",
+    "def cheat():\n    global events\n    events = None": "rebinding",
+    "str = lambda value: 'L3'": "rebinding",
+    "def sorted(values):\n    return values": "rebinding",
+    "globals()['events'] = None": "rebinding",
+    # leaving the kernel
+    "import os\nos._exit(0)": "process-exit",
+    "from os import _exit\n_exit(1)": "process-exit",
+    "import sys\nsys.exit()": "process-exit",
+    "exit()": "process-exit",
+    "raise SystemExit(0)": "process-exit",
+    "import os\nos.kill(os.getpid(), 9)": "process-exit",
+    "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)": "process-exit",
+    # hanging the kernel
+    "while True:\n    pass": "infinite-loop",
+    "while 1:\n    x = 1": "infinite-loop",
+    "try:\n    pass\nexcept KeyboardInterrupt:\n    pass": "swallowed-interrupt",
+    "try:\n    pass\nexcept (ValueError, BaseException):\n    x = 1": "swallowed-interrupt",
+    # hiding code
+    "exec('x = 1')": "dynamic-code",
+    "__import__('os')": "dynamic-code",
+}
+
+HONEST_CODE = [
+    "pd.options.display.max_rows = 100",
+    "pd.set_option('display.max_colwidth', 200)",
+    "import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (8, 4)",
+    "table = events.copy()\ntable.columns = [c.upper() for c in table.columns]\ntable.index.name = 'row'",
+    "try:\n    value = int('x')\nexcept:\n    value = None",
+    "try:\n    value = int('x')\nexcept Exception:\n    value = None",
+    "n = 0\nwhile True:\n    n += 1\n    if n > 3:\n        break",
+    "try:\n    pass\nexcept KeyboardInterrupt:\n    raise",
+    "%matplotlib inline\nx = 1",
+    "text = 'exit() is not called here'",
+    "def fresh(events):\n    events = events.copy()\n    return events",
+    "sorted_statements = statements.sort_values('text')",
+    "total = pd.eval('1 + 2')",
+    "recent = events.query('driver == \"L3\"')",
+    "import re\nyears = re.findall(r'\\d{4}', 'since 1991')",
+    "n = 0\nwhile n < 3:\n    n += 1",
+    "this is not Python (",
+]
+
+
+def _write(tmp_path, nb, name=None):
+    path = tmp_path / (name or SOURCE_NB.name)
+    if isinstance(nb, str):
+        path.write_text(nb, encoding="utf-8")
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def _kinds(tmp_path, nb, name=None):
+    return {finding.kind for finding in scan(_write(tmp_path, nb, name), SOURCE_NB)}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_and_untouched_release_of_every_assignment_raise_no_finding(assignment, tmp_path):
+    source = notebook_path(SOURCE, assignment)
+    for nb in (build_submission(assignment), read(notebook_path(RELEASE, assignment))):
+        path = tmp_path / source.name
+        nbformat.write(nb, path)
+        assert scan(path, source) == []
+
+
+@pytest.mark.parametrize("snippet", TAMPERING)
+def test_tampering_code_is_flagged_with_its_kind(snippet, tmp_path):
+    nb = prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, snippet + "\n\n")
+    findings = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert {f.kind for f in findings} == {TAMPERING[snippet]} | (
+        {"infinite-loop"} if "while" in snippet else set()
+    )
+    assert all(f.cell == ANSWER_CELL for f in findings), findings
+
+
+@pytest.mark.parametrize("snippet", HONEST_CODE)
+def test_honest_code_is_not_flagged(snippet, tmp_path):
+    nb = prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, snippet + "\n\n")
+    assert scan(_write(tmp_path, nb), SOURCE_NB) == []
+
+
+def test_code_in_a_cell_the_student_added_is_read_too(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import os\nos._exit(0)"))
+    (finding,) = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert (finding.kind, finding.cell) == ("process-exit", 3)
+
+
+def test_a_deleted_answer_or_test_cell_is_missing(tmp_path):
+    nb = without_cell(without_cell(build_submission(ASSIGNMENT), "classify_horizon_no_cue"), "evidence_span")
+    findings = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert {(f.kind, f.cell) for f in findings} == {
+        ("missing-cell", "classify_horizon_no_cue"),
+        ("missing-cell", "evidence_span"),
+    }
+
+
+def test_an_edited_locked_markdown_cell_and_changed_points_are_changed_cells(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    cells = cells_by_grade_id(nb)
+    cells["part_a_intro"].source += "\n\nAll answers are long-term."
+    cells["classify_horizon_no_cue"].metadata["nbgrader"]["points"] = 10
+    findings = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert {(f.kind, f.cell) for f in findings} == {
+        ("changed-cell", "part_a_intro"),
+        ("changed-cell", "classify_horizon_no_cue"),
+    }
+    assert any("points" in f.detail for f in findings)
+
+
+def test_a_copied_cell_is_a_duplicate(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    copy = nbformat.from_dict(dict(cells_by_grade_id(nb)["classify_horizon"]))
+    copy.id = "copied01"
+    nb.cells.append(copy)
+    assert _kinds(tmp_path, nb) == {"duplicate-cell"}
+
+
+def test_stripped_metadata_is_reported_once_for_the_notebook_or_per_cell(tmp_path):
+    stripped = stripped_of_nbgrader_metadata(build_submission(ASSIGNMENT))
+    (finding,) = scan(_write(tmp_path, stripped), SOURCE_NB)
+    assert (finding.kind, finding.cell) == ("missing-metadata", None)
+    nb = build_submission(ASSIGNMENT)
+    del cells_by_grade_id(nb)["setup"].metadata["nbgrader"]
+    (finding,) = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert (finding.kind, finding.cell) == ("missing-metadata", "setup")
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"cells": 3, "nbformat": 4}', "[]"])
+def test_a_file_nbgrader_cannot_read_is_an_invalid_notebook(text, tmp_path):
+    (finding,) = scan(_write(tmp_path, text), SOURCE_NB)
+    assert finding.kind == "invalid-notebook"
+    assert SOURCE_NB.name in finding.detail
+
+
+def test_a_renamed_notebook_is_reported_and_still_read(tmp_path):
+    nb = prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, "import os\nos._exit(0)\n")
+    findings = scan(_write(tmp_path, nb, "ps2_drivers-Copy1.ipynb"), SOURCE_NB)
+    assert [f.kind for f in findings] == ["renamed-notebook", "process-exit"]
+
+
+def test_submission_dir_reports_each_notebook_and_the_missing_one(tmp_path):
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    assert scan_submission_dir(folder, SOURCE / ASSIGNMENT) == {
+        SOURCE_NB.name: [Finding("missing-notebook", None, f"{SOURCE_NB.name} was not submitted")]
+    }
+    nbformat.write(build_submission(ASSIGNMENT), folder / SOURCE_NB.name)
+    nbformat.write(build_submission(ASSIGNMENT), folder / "notes.ipynb")
+    results = scan_submission_dir(folder, SOURCE / ASSIGNMENT)
+    assert results[SOURCE_NB.name] == []
+    assert [f.kind for f in results["notes.ipynb"]] == ["renamed-notebook"]
+
+
+def test_bad_instructor_input_gets_a_clear_error(tmp_path):
+    submitted = _write(tmp_path, build_submission(ASSIGNMENT))
+    with pytest.raises(FileNotFoundError, match="source notebook"):
+        scan(submitted, tmp_path / "nowhere.ipynb")
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError, match="cannot read the source notebook"):
+        scan(submitted, broken)
+    with pytest.raises(FileNotFoundError, match="submitted notebook"):
+        scan(tmp_path / "missing.ipynb", SOURCE_NB)
+    with pytest.raises(NotADirectoryError, match="submission folder"):
+        scan_submission_dir(tmp_path / "missing", SOURCE / ASSIGNMENT)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="holds no notebook"):
+        scan_submission_dir(tmp_path, empty)
+
+
+def test_findings_are_frozen_and_read_well():
+    finding = Finding("process-exit", "parse_date", "line 2: calls os._exit")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.kind = "changed-cell"
+    assert str(finding) == "process-exit [parse_date]: line 2: calls os._exit"
+    assert set(TAMPERING.values()) <= set(KINDS)
+
+
+def test_command_line_prints_findings_and_exits_1_only_when_something_is_flagged(tmp_path, capsys):
+    honest, hostile = tmp_path / "honest", tmp_path / "hostile"
+    honest.mkdir()
+    hostile.mkdir()
+    nbformat.write(build_submission(ASSIGNMENT), honest / SOURCE_NB.name)
+    nbformat.write(prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, "exit()\n"), hostile / SOURCE_NB.name)
+    assert main([str(honest), str(SOURCE / ASSIGNMENT)]) == 0
+    assert "no findings in 1 folder(s)" in capsys.readouterr().out
+    assert main([str(honest), str(hostile), str(SOURCE / ASSIGNMENT)]) == 1
+    out = capsys.readouterr().out
+    assert f"{hostile / SOURCE_NB.name}: process-exit [{ANSWER_CELL}]: line 1: calls exit" in out
+    assert str(honest) not in out
+    with pytest.raises(SystemExit) as exited:
+        main([str(tmp_path / "missing"), str(SOURCE / ASSIGNMENT)])
+    assert exited.value.code == 2
+    assert "submission folder" in capsys.readouterr().err
+
+
+def test_module_runs_as_a_script(tmp_path):
+    nbformat.write(prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, "exit()\n"), tmp_path / SOURCE_NB.name)
+    result = subprocess.run(
+        [sys.executable, "-m", "korea_nato.integrity", str(tmp_path), str(SOURCE / ASSIGNMENT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "process-exit" in result.stdout
