@@ -1,0 +1,242 @@
+"""Install check, ``korea-nato doctor`` (or ``python -m korea_nato.doctor``): ready for the course?
+
+It checks the versions of Python and the packages the module needs, whether JupyterLab will
+load nbgrader's and ipywidgets' front-end extensions, whether a ``python3`` kernel can import
+``korea_nato``, and whether the course directory (``.`` or ``--course-dir``) is writable. Every
+problem is printed with the command that fixes it; the exit status is 1 if there is any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+#: distribution -> minimum version (as in pyproject.toml)
+REQUIRED = {
+    "korea-nato": "0.1",
+    "jupyterlab": "4.0",
+    "nbgrader": "0.9.2",
+    "pandas": "2.2",
+    "ipywidgets": "8.1",
+    "matplotlib": "3.8",
+}
+MIN_PYTHON = (3, 10)
+NBGRADER_LAB = "@jupyter/nbgrader"
+WIDGETS_LAB = "@jupyter-widgets/jupyterlab-manager"
+#: nbgrader server extensions a student needs (formgrader is for instructors only).
+NBGRADER_SERVER = ("assignment_list", "course_list", "validate_assignment")
+KERNEL = "python3"
+KERNEL_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, what was found, and the fix if it is a problem."""
+
+    name: str
+    found: str
+    fix: str = ""  # empty: no problem
+
+    @property
+    def ok(self) -> bool:
+        return not self.fix
+
+
+# --- Versions ----------------------------------------------------------------------------------
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] >= MIN_PYTHON:
+        return Check("python", f"{version} ({sys.executable})")
+    wanted = ".".join(map(str, MIN_PYTHON))
+    return Check("python", version, f"install Python {wanted} or newer and reinstall the module with it")
+
+
+def check_package(name: str, minimum: str) -> Check:
+    from packaging.version import Version
+
+    install = "python -m pip install -e .  (in the repository)" if name == "korea-nato" else None
+    try:
+        version = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return Check(name, "not installed", install or f'python -m pip install "{name}>={minimum}"')
+    if Version(version) < Version(minimum):
+        return Check(
+            name,
+            f"{version}, older than {minimum}",
+            install or f'python -m pip install -U "{name}>={minimum}"',
+        )
+    return Check(name, version)
+
+
+# --- Front-end extensions ----------------------------------------------------------------------
+
+
+def lab_extensions() -> tuple[set[str], dict[str, bool]]:
+    """Installed JupyterLab (prebuilt) extensions, and JupyterLab's ``disabledExtensions`` setting."""
+    import os
+
+    from jupyter_core.paths import jupyter_path
+    from jupyterlab.commands import get_app_dir
+    from jupyterlab_server.config import get_federated_extensions, get_page_config
+
+    paths = jupyter_path("labextensions")
+    installed = set(get_federated_extensions(paths))
+    page_config = get_page_config(paths, app_settings_dir=os.path.join(get_app_dir(), "settings"))
+    disabled = page_config.get("disabledExtensions", {})
+    if isinstance(disabled, list):  # the older list form
+        disabled = dict.fromkeys(disabled, True)
+    return installed, {key: bool(value) for key, value in disabled.items()}
+
+
+def check_lab_extension(name: str, package: str, installed: set[str], disabled: dict[str, bool]) -> Check:
+    """Installed and not disabled as a whole; disabled plugins (``name:plugin``) are only noted."""
+    if name not in installed:
+        return Check(
+            f"{name} (front end)", "not installed", f'python -m pip install --force-reinstall "{package}"'
+        )
+    if disabled.get(name):
+        return Check(f"{name} (front end)", "disabled", f"jupyter labextension enable --level=user {name}")
+    plugins = sorted(
+        key.partition(":")[2] for key, off in disabled.items() if off and key.startswith(f"{name}:")
+    )
+    note = f"enabled; plugins disabled here: {', '.join(plugins)}" if plugins else "enabled"
+    return Check(f"{name} (front end)", note)
+
+
+def check_nbgrader_server() -> Check:
+    """The server halves of the student-facing nbgrader extensions must be enabled too."""
+    from jupyter_core.paths import jupyter_config_path
+    from jupyter_server.extension.config import ExtensionConfigManager
+
+    manager = ExtensionConfigManager(read_config_path=jupyter_config_path())
+    names = [f"nbgrader.server_extensions.{short}" for short in NBGRADER_SERVER]
+    off = [name for name in names if not manager.enabled(name)]
+    if off:
+        fixes = "; ".join(f"jupyter server extension enable --sys-prefix {name}" for name in off)
+        return Check("nbgrader (server)", f"disabled: {', '.join(off)}", fixes)
+    formgrader = manager.enabled("nbgrader.server_extensions.formgrader")
+    return Check("nbgrader (server)", f"enabled (formgrader {'on' if formgrader else 'off'})")
+
+
+# --- Kernel and course directory ----------------------------------------------------------------
+
+
+def check_kernel(timeout: float = KERNEL_TIMEOUT_S) -> Check:
+    """Start the ``python3`` kernel and import ``korea_nato`` in it."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_client.manager import start_new_kernel
+
+    name = f"kernel {KERNEL!r}"
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        return Check(name, "no such kernel", f"{sys.executable} -m ipykernel install --user")
+    kernel_python = spec.argv[0] if spec.argv else "python"
+    try:
+        manager, client = start_new_kernel(
+            kernel_name=KERNEL, startup_timeout=timeout, stderr=subprocess.DEVNULL
+        )
+    except Exception as error:  # whatever stops the kernel from starting is the problem to report
+        return Check(
+            name,
+            f"does not start ({type(error).__name__}: {error})",
+            f"{sys.executable} -m pip install -U ipykernel && {sys.executable} -m ipykernel install --user",
+        )
+    outputs: list[str] = []
+
+    def collect(message):
+        content = message["content"]
+        if message["msg_type"] == "stream":
+            outputs.append(content["text"])
+        elif message["msg_type"] == "error":
+            outputs.append(f"{content['ename']}: {content['evalue']}")
+
+    code = "import sys, korea_nato; print(korea_nato.__version__, sys.executable)"
+    try:
+        reply = client.execute_interactive(code, timeout=timeout, output_hook=collect)
+        status = reply["content"]["status"]
+    except TimeoutError:
+        status, outputs = "timeout", [f"no answer in {timeout:g} s"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    text = " ".join("".join(outputs).split())
+    if status == "ok":
+        return Check(name, f"imports korea_nato {text}")
+    return Check(
+        name,
+        f"cannot import korea_nato ({text})",
+        f"install the module into the kernel's Python: {kernel_python} -m pip install -e <repository>",
+    )
+
+
+def check_course_dir(course: Path) -> Check:
+    name = "course directory"
+    if not course.exists():
+        return Check(name, f"{course} does not exist", f"mkdir -p {course}  (or pass --course-dir)")
+    if not course.is_dir():
+        return Check(name, f"{course} is not a directory", "pass --course-dir with a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=course, prefix=".korea-nato-doctor-"):
+            pass
+    except OSError as error:
+        return Check(
+            name,
+            f"{course} is not writable ({error.strerror})",
+            f"chmod u+w {course}, or work in a folder you own and pass --course-dir",
+        )
+    kind = (
+        "an nbgrader course (nbgrader_config.py)" if (course / "nbgrader_config.py").is_file() else "a folder"
+    )
+    return Check(name, f"{course} is writable, {kind}")
+
+
+# --- Running it --------------------------------------------------------------------------------
+
+
+def run_checks(course: Path) -> list[Check]:
+    checks = [check_python()]
+    checks += [check_package(name, minimum) for name, minimum in REQUIRED.items()]
+    installed, disabled = lab_extensions()
+    checks.append(check_lab_extension(NBGRADER_LAB, "nbgrader", installed, disabled))
+    checks.append(check_nbgrader_server())
+    checks.append(check_lab_extension(WIDGETS_LAB, "jupyterlab_widgets", installed, disabled))
+    checks.append(check_kernel())
+    checks.append(check_course_dir(course))
+    return checks
+
+
+def render(checks: list[Check]) -> str:
+    width = max(len(check.name) for check in checks)
+    lines = []
+    for check in checks:
+        lines.append(f"{'ok' if check.ok else 'PROBLEM':7}  {check.name:{width}}  {check.found}")
+        if not check.ok:
+            lines.append(f"{'':7}  {'':{width}}  fix: {check.fix}")
+    problems = sum(not check.ok for check in checks)
+    lines.append(
+        "ready." if not problems else f"{problems} problem(s): run the fixes above, then run this again."
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="korea-nato doctor", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--course-dir", type=Path, default=Path.cwd(), help="the folder you work in (default: .)"
+    )
+    args = parser.parse_args(argv)
+    checks = run_checks(args.course_dir.resolve())
+    print(render(checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""Grade a class in parallel: the module's recommended way to autograde many submissions.
+
+``python -m korea_nato.grading ASSIGNMENT --workers 2`` (run from the course directory) shards
+the students who submitted ``ASSIGNMENT`` into ``--workers`` concurrent ``nbgrader autograde``
+processes. Each process skips the other shards' students
+(``--CourseDirectory.student_id_exclude``) and starts its kernels on ports of its own, so two
+kernels never race for one port. Afterwards every student whose submission is still unscored is
+re-graded once; whoever still fails is listed and the exit status is 1, as with nbgrader.
+
+It is safe to interrupt and re-run: a student counts as graded only when every autograded test
+cell has a score in the gradebook and the autograded notebook exists, so a submission cut off
+mid-run is graded again, and finished ones are kept (``--force`` re-grades everyone).
+
+The gradebook is the course's (``CourseDirectory.db_url`` in ``nbgrader_config.py``, by default
+``gradebook.db``) or ``--db-url``; a SQLite gradebook gets a 30 s lock timeout so concurrent
+writers wait for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Tables every nbgrader gradebook has; a database without them is not a gradebook.
+GRADEBOOK_TABLES = {"assignment", "student", "submitted_assignment", "grade", "grade_cells"}
+KERNEL_PORT_NAMES = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+#: Kernel ports are picked here, below Linux's ephemeral range (32768-60999), where the
+#: operating system does not hand out ports to outgoing connections behind our back.
+PORT_RANGE = (20000, 32000)
+SQLITE_TIMEOUT_S = 30
+
+
+class GradebookError(Exception):
+    """The gradebook cannot be used: missing, unreachable, or not an nbgrader gradebook."""
+
+
+class GradingError(Exception):
+    """Grading cannot start (no submissions, unknown assignment, bad option)."""
+
+
+# --- The course and its gradebook --------------------------------------------------------------
+
+
+def course_config(course: Path):
+    """The traitlets config of ``course/nbgrader_config.py`` (empty if the file is absent)."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if not (course / "nbgrader_config.py").is_file():
+        return Config()
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+
+def configured_db_url(course: Path) -> str:
+    """The gradebook URL nbgrader would use when run from ``course``."""
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(course)
+    coursedir = CourseDirectory(config=config)
+    if "root" not in config.get("CourseDirectory", {}):
+        coursedir.root = str(course.resolve())
+    return coursedir.db_url
+
+
+def shown_url(db_url: str) -> str:
+    """The URL with any password masked, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as given; check_gradebook reports it
+        return db_url
+
+
+def check_gradebook(db_url: str) -> None:
+    """Raise :class:`GradebookError` with a one-line reason unless ``db_url`` is a reachable gradebook.
+
+    Never creates or changes anything (nbgrader's ``Gradebook`` would add its tables to any
+    database it opens, including someone else's).
+    """
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        raise GradebookError(f"{db_url!r} is not a database URL (e.g. sqlite:///gradebook.db)") from None
+    where = shown_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        if not url.database or not path.is_file():
+            raise GradebookError(
+                f"no gradebook at {path}: run `nbgrader generate_assignment` and `nbgrader autograde` "
+                "in the course directory first, or pass --course-dir / --db-url"
+            )
+        where = str(path)
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as error:
+        raise GradebookError(
+            f"cannot open the gradebook at {where}: missing database driver {error.name!r} "
+            "(for PostgreSQL: pip install psycopg2-binary and use postgresql+psycopg2://...)"
+        ) from None
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise GradebookError(f"cannot open the gradebook at {where}: {reason}") from None
+    finally:
+        engine.dispose()
+    missing = GRADEBOOK_TABLES - tables
+    if missing:
+        raise GradebookError(
+            f"{where} is not an nbgrader gradebook (it lacks the tables {', '.join(sorted(missing))})"
+        )
+
+
+def with_sqlite_timeout(db_url: str) -> str:
+    """A SQLite URL with a lock timeout, so concurrent graders wait instead of failing."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or "timeout" in url.query:
+        return db_url
+    return url.update_query_dict({"timeout": str(SQLITE_TIMEOUT_S)}).render_as_string(hide_password=False)
+
+
+def is_scored(submission) -> bool:
+    """Whether every autograded (code) test cell of a gradebook submission has a score."""
+    return all(
+        grade.auto_score is not None or grade.manual_score is not None
+        for notebook in submission.notebooks
+        for grade in notebook.grades
+        if grade.cell_type == "code"
+    )
+
+
+def graded_students(db_url: str, course: Path, assignment: str) -> set[str]:
+    """Students whose submission is fully autograded: scored in the gradebook, notebook on disk."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    graded = set()
+    with Gradebook(db_url) as gradebook:
+        try:
+            submissions = gradebook.find_assignment(assignment).submissions
+        except MissingEntry:
+            return graded
+        for submission in submissions:
+            folder = course / "autograded" / submission.student.id / assignment
+            on_disk = all((folder / f"{nb.name}.ipynb").is_file() for nb in submission.notebooks)
+            if on_disk and is_scored(submission):
+                graded.add(submission.student.id)
+    return graded
+
+
+def require_assignment(db_url: str, assignment: str) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise GradingError(
+                f"assignment {assignment!r} is not in the gradebook at {shown_url(db_url)}: "
+                f"run `nbgrader generate_assignment {assignment}` first"
+            ) from None
+
+
+def submitted_students(course: Path, assignment: str) -> list[str]:
+    """Students with a folder ``submitted/<student>/<assignment>``, sorted."""
+    return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+# --- Workers -----------------------------------------------------------------------------------
+
+
+def shard(students: list[str], workers: int) -> list[list[str]]:
+    """Deal students round-robin into at most ``workers`` non-empty, disjoint shards."""
+    shards = [students[i::workers] for i in range(max(1, workers))]
+    return [s for s in shards if s]
+
+
+def free_ports(count: int, rng: random.Random | None = None) -> list[int]:
+    """``count`` distinct ports in :data:`PORT_RANGE` that are free on localhost right now."""
+    rng = rng or random.Random()
+    held: list[socket.socket] = []
+    try:
+        while len(held) < count:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind(("127.0.0.1", rng.randrange(*PORT_RANGE)))
+            except OSError:
+                sock.close()
+                continue
+            held.append(sock)
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def autograde_command(assignment: str, exclude: list[str], ports: list[int], db_url: str) -> list[str]:
+    """The ``nbgrader autograde`` call of one worker: its students only, its own kernel ports."""
+    kernel_ports = [
+        f"--KernelManager.{name}={port}" for name, port in zip(KERNEL_PORT_NAMES, ports, strict=True)
+    ]
+    return [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "autograde",
+        assignment,
+        "--force",  # only the students this worker is given, and none of them is fully graded
+        f"--CourseDirectory.student_id_exclude={','.join(exclude)}",
+        f"--CourseDirectory.db_url={db_url}",
+        "--KernelManager.cache_ports=False",
+        *kernel_ports,
+    ]
+
+
+def run_workers(course: Path, commands: list[list[str]], log_dir: Path) -> list[int]:
+    """Run the worker commands at once in ``course``; their output goes to ``log_dir``. Exit codes."""
+    processes = []
+    try:
+        for number, command in enumerate(commands):
+            log = (log_dir / f"worker-{number}.log").open("w")
+            processes.append(
+                (subprocess.Popen(command, cwd=course, stdout=log, stderr=subprocess.STDOUT), log)
+            )
+        return [process.wait() for process, _ in processes]
+    finally:
+        for process, log in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+@dataclass
+class GradingResult:
+    graded: list[str] = field(default_factory=list)  # graded by this run
+    kept: list[str] = field(default_factory=list)  # already graded before, left alone
+    regraded: list[str] = field(default_factory=list)  # failed once, tried again
+    failed: list[str] = field(default_factory=list)  # still unscored after the second try
+    logs: list[str] = field(default_factory=list)
+
+
+def grade(
+    course: Path, assignment: str, workers: int = 2, force: bool = False, db_url: str | None = None, say=print
+) -> GradingResult:
+    """Autograde every submission of ``assignment`` in ``course`` with ``workers`` processes."""
+    course = Path(course).resolve()
+    if workers < 1:
+        raise GradingError(f"--workers must be at least 1, got {workers}")
+    db_url = db_url or configured_db_url(course)
+    check_gradebook(db_url)
+    require_assignment(db_url, assignment)
+    students = submitted_students(course, assignment)
+    if not students:
+        raise GradingError(f"no submissions: no folder matches {course / 'submitted' / '*' / assignment}")
+    bad = [s for s in students if "," in s]
+    if bad:
+        raise GradingError(f"student ids must not contain commas: {bad}")
+
+    result = GradingResult()
+    done = set() if force else graded_students(db_url, course, assignment)
+    result.kept = [s for s in students if s in done]
+    todo = [s for s in students if s not in done]
+    if result.kept:
+        say(f"{len(result.kept)} already graded, kept (use --force to re-grade them)")
+    if not todo:
+        return result
+    worker_url = with_sqlite_timeout(db_url)
+    shards = shard(todo, workers)
+    say(f"grading {len(todo)} submissions of {assignment} in {len(shards)} worker(s)")
+    ports = free_ports(len(KERNEL_PORT_NAMES) * len(shards))
+    with tempfile.TemporaryDirectory(prefix="korea-nato-grading-") as logs:
+        log_dir = Path(logs)
+        commands = [
+            autograde_command(
+                assignment,
+                [s for s in students if s not in mine],
+                ports[i * len(KERNEL_PORT_NAMES) : (i + 1) * len(KERNEL_PORT_NAMES)],
+                worker_url,
+            )
+            for i, mine in enumerate(shards)
+        ]
+        run_workers(course, commands, log_dir)
+        scored = graded_students(db_url, course, assignment)
+        result.regraded = [s for s in todo if s not in scored]
+        if result.regraded:
+            say(f"re-grading once: {', '.join(result.regraded)}")
+            exclude = [s for s in students if s not in result.regraded]
+            run_workers(
+                course,
+                [autograde_command(assignment, exclude, ports[: len(KERNEL_PORT_NAMES)], worker_url)],
+                log_dir,
+            )
+            scored = graded_students(db_url, course, assignment)
+        result.failed = [s for s in todo if s not in scored]
+        result.graded = [s for s in todo if s in scored]
+        if result.failed:
+            result.logs = [
+                line
+                for log in sorted(log_dir.glob("*.log"))
+                for line in log.read_text().splitlines()
+                if "ERROR" in line
+            ]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m korea_nato.grading",
+        description="Autograde every submission of an assignment with parallel nbgrader workers.",
+    )
+    parser.add_argument("assignment", help="the assignment to grade, e.g. ps1_event_table")
+    parser.add_argument("--workers", type=int, default=2, help="concurrent nbgrader processes (default 2)")
+    parser.add_argument(
+        "--course-dir", type=Path, default=Path.cwd(), help="the course directory (default: .)"
+    )
+    parser.add_argument("--db-url", help="the gradebook (default: the course's CourseDirectory.db_url)")
+    parser.add_argument("--force", action="store_true", help="re-grade students already graded")
+    args = parser.parse_args(argv)
+    try:
+        result = grade(args.course_dir, args.assignment, args.workers, args.force, args.db_url)
+    except (GradebookError, GradingError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"graded {len(result.graded)}, kept {len(result.kept)}, failed {len(result.failed)}")
+    if result.failed:
+        print("\n".join(result.logs[-20:]), file=sys.stderr)
+        print(f"error: could not grade {', '.join(result.failed)}; see the errors above", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,369 @@
+"""The grade report: what ``nbgrader export`` hides, read straight from the gradebook.
+
+``python -m korea_nato.report`` (or ``korea-nato report``), run in the course directory, writes
+to ``grade-report/``:
+
+- ``grades.csv``: one row per student and assignment, with a status (graded / failed to grade /
+  missing / needs manual grading / integrity flag), the score and the points of each part
+  (``Part A``, ``Part B``, ... from the ``## Part X`` headings of the source notebook);
+- ``lms_grades.csv``: student id, assignment, score, max score and status, for a learning
+  management system's grade import (the score is empty when there is nothing to grade);
+- ``difficulty.csv``: per question, the share of graded students with full marks;
+- ``score_histogram.png`` and ``question_difficulty.png``: the same at a glance.
+
+The gradebook is the course's (``CourseDirectory.db_url``, by default ``gradebook.db``) or
+``--db-url``; a missing, unreachable or foreign database is a one-line error and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from korea_nato import integrity
+from korea_nato.grading import GradebookError, check_gradebook, configured_db_url
+
+GRADED = "graded"
+FAILED = "failed to grade"
+MISSING = "missing"
+NEEDS_MANUAL = "needs manual grading"
+INTEGRITY = "integrity flag"
+STATUSES = (GRADED, NEEDS_MANUAL, INTEGRITY, FAILED, MISSING)
+#: Statuses whose submission has scores worth counting (a failed one has none).
+SCORED = (GRADED, NEEDS_MANUAL, INTEGRITY)
+
+PART_HEADING = re.compile(r"^#{1,6}\s+Part\s+([A-Za-z0-9]+)\b")
+OTHER_PART = "Other"
+LMS_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
+
+
+# --- Parts of an assignment --------------------------------------------------------------------
+
+
+def parts_of_notebook(nb) -> dict[str, str]:
+    """``{grade_id: "Part X"}``: each graded cell belongs to the last ``## Part X`` heading above it."""
+    parts, current = {}, OTHER_PART
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                match = PART_HEADING.match(line.strip())
+                if match:
+                    current = f"Part {match.group(1)}"
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            parts[meta["grade_id"]] = current
+    return parts
+
+
+def parts_of_assignment(course: Path, assignment: str) -> dict[tuple[str, str], str]:
+    """``{(notebook, grade_id): part}`` for every source notebook of ``assignment`` (empty if none)."""
+    import nbformat
+
+    parts = {}
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        for grade_id, part in parts_of_notebook(nbformat.read(path, as_version=4)).items():
+            parts[(path.stem, grade_id)] = part
+    return parts
+
+
+# --- Integrity ---------------------------------------------------------------------------------
+
+
+def integrity_findings(course: Path, student: str, assignment: str) -> list[str]:
+    """``kind (cell): detail`` for each finding of :mod:`korea_nato.integrity`."""
+    submitted = course / "submitted" / student / assignment
+    source = course / "source" / assignment
+    if not submitted.is_dir() or not source.is_dir():
+        return []
+    try:
+        findings = integrity.scan_submission_dir(submitted, source)
+    except (OSError, ValueError) as error:  # a scan that cannot run is itself worth a look
+        return [f"integrity scan failed: {error}"]
+    return [
+        f"{finding.kind} ({finding.cell}): {finding.detail}"
+        if finding.cell
+        else f"{finding.kind}: {finding.detail}"
+        for notebook in sorted(findings)
+        for finding in findings[notebook]
+    ]
+
+
+# --- Reading the gradebook ---------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    grades: object  # pandas.DataFrame, one row per student and assignment
+    questions: object  # pandas.DataFrame, one row per graded cell
+
+    def lms(self):
+        """The table for a learning-management system's grade import (no score if failed or missing)."""
+        return self.grades[LMS_COLUMNS].copy()
+
+
+def submission_status(submission, findings: list[str]) -> str:
+    code = [g for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"]
+    if code and all(g.auto_score is None and g.manual_score is None for g in code):
+        return FAILED
+    if findings:
+        return INTEGRITY
+    if submission.needs_manual_grade:
+        return NEEDS_MANUAL
+    return GRADED
+
+
+def read_report(db_url: str, course: Path) -> Report:
+    """Read every student x assignment from the gradebook (checked first: see ``check_gradebook``)."""
+    import pandas as pd
+    from nbgrader.api import Gradebook, MissingEntry
+
+    check_gradebook(db_url)
+    rows, questions = [], []
+    with Gradebook(db_url) as gradebook:
+        students = sorted(s.id for s in gradebook.students)
+        for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
+            parts = parts_of_assignment(course, assignment.name)
+            part_names = sorted(
+                {
+                    parts.get((nb.name, c.name), OTHER_PART)
+                    for nb in assignment.notebooks
+                    for c in nb.grade_cells
+                }
+            )
+            cells = [(nb.name, c) for nb in assignment.notebooks for c in nb.grade_cells]
+            for student in students:
+                row = {
+                    "student_id": student,
+                    "assignment": assignment.name,
+                    "max_score": assignment.max_score,
+                }
+                try:
+                    submission = gradebook.find_submission(assignment.name, student)
+                except MissingEntry:
+                    rows.append({**row, "status": MISSING, "score": None, "detail": "no submission"})
+                    continue
+                findings = integrity_findings(course, student, assignment.name)
+                status = submission_status(submission, findings)
+                points = dict.fromkeys(part_names, 0.0)
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        part = parts.get((notebook.name, grade.name), OTHER_PART)
+                        points[part] += grade.score
+                        scored = grade.auto_score is not None or grade.manual_score is not None
+                        questions.append(
+                            {
+                                "assignment": assignment.name,
+                                "notebook": notebook.name,
+                                "question": grade.name,
+                                "part": part,
+                                "max_score": grade.max_score,
+                                "student_id": student,
+                                "score": grade.score if scored else None,
+                                "status": status,
+                            }
+                        )
+                if status == FAILED:  # nothing was scored: no points rather than zeros
+                    points = dict.fromkeys(points)
+                    findings = findings or [
+                        "nbgrader could not execute this submission; see its autograde log"
+                    ]
+                score = None if status == FAILED else submission.score
+                rows.append(
+                    {**row, "status": status, "score": score, **points, "detail": "; ".join(findings)}
+                )
+            if not students:
+                for notebook, cell in cells:
+                    questions.append(
+                        {
+                            "assignment": assignment.name,
+                            "notebook": notebook,
+                            "question": cell.name,
+                            "part": parts.get((notebook, cell.name), OTHER_PART),
+                            "max_score": cell.max_score,
+                            "student_id": None,
+                            "score": None,
+                            "status": MISSING,
+                        }
+                    )
+    columns = ["student_id", "assignment", "status", "score", "max_score"]
+    grades = pd.DataFrame(rows)
+    if grades.empty:
+        grades = pd.DataFrame(columns=[*columns, "detail"])
+    part_columns = sorted(c for c in grades.columns if c.startswith("Part ") or c == OTHER_PART)
+    grades = grades[[*columns, *part_columns, "detail"]].fillna({"detail": ""})
+    return Report(grades=grades, questions=pd.DataFrame(questions))
+
+
+def difficulty(report: Report):
+    """Per question: points, students graded on it, and the share of them with full marks."""
+    import pandas as pd
+
+    q = report.questions
+    if q.empty:
+        return pd.DataFrame(
+            columns=[
+                "assignment",
+                "notebook",
+                "question",
+                "part",
+                "max_score",
+                "students_scored",
+                "full_marks",
+                "share_full_marks",
+            ]
+        )
+    counted = q["status"].isin(SCORED) & q["score"].notna()
+    q = q.assign(students_scored=counted, full_marks=counted & (q["score"] >= q["max_score"]))
+    table = (
+        q.groupby(["assignment", "notebook", "question", "part", "max_score"], sort=False)[
+            ["students_scored", "full_marks"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    share = table["full_marks"] / table["students_scored"].where(table["students_scored"] > 0)
+    return table.assign(share_full_marks=share.round(3))
+
+
+# --- Charts ------------------------------------------------------------------------------------
+
+
+def plot_histogram(report: Report, path: Path) -> None:
+    """One panel per assignment: how many students got what share of the points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assignments = sorted(report.grades["assignment"].unique()) or ["(no assignments)"]
+    fig, axes = plt.subplots(len(assignments), 1, figsize=(8, 3.6 * len(assignments)), squeeze=False)
+    for ax, assignment in zip(axes[:, 0], assignments, strict=True):
+        rows = report.grades[report.grades["assignment"] == assignment]
+        scored = rows[rows["status"].isin(SCORED)]
+        percent = (100 * scored["score"] / scored["max_score"]).tolist()
+        ax.hist(percent, bins=range(0, 101, 10), color="#4C72B0", edgecolor="white")
+        if percent:
+            median = sorted(percent)[len(percent) // 2]
+            ax.axvline(median, color="#C44E52", linestyle="--", label=f"median {median:.0f}%")
+            ax.legend(loc="upper left")
+        left_out = rows["status"].isin([FAILED, MISSING]).sum()
+        note = f"; {left_out} missing or failed not shown" if left_out else ""
+        ax.set_title(f"{assignment}: scores of {len(percent)} graded submissions{note}")
+        ax.set_xlabel("Score (% of the assignment's points; written answers count once graded)")
+        ax.set_ylabel("Students")
+        ax.set_xlim(0, 100)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_difficulty(table, path: Path) -> None:
+    """One panel per assignment: a bar per question, the share of students with full marks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    assignments = sorted(table["assignment"].unique()) or ["(no assignments)"]
+    heights = [max(2.5, 0.45 * (table["assignment"] == a).sum() + 1.4) for a in assignments]
+    fig, axes = plt.subplots(
+        len(assignments), 1, figsize=(9, sum(heights)), squeeze=False, gridspec_kw={"height_ratios": heights}
+    )
+    colours = plt.get_cmap("tab10")
+    for ax, assignment in zip(axes[:, 0], assignments, strict=True):
+        rows = table[table["assignment"] == assignment].iloc[::-1]
+        parts = sorted(rows["part"].unique())
+        labels = [f"{r.question} ({r.part}, {r.max_score:g} pt)" for r in rows.itertuples()]
+        values = (100 * rows["share_full_marks"].fillna(0)).tolist()
+        ax.barh(labels, values, color=[colours(parts.index(p) % 10) for p in rows["part"]])
+        counts = zip(
+            values, rows["share_full_marks"], rows["full_marks"], rows["students_scored"], strict=True
+        )
+        for y, (value, share, full, scored) in enumerate(counts):
+            text = "not graded yet" if share != share else f"{value:.0f}% ({full} of {scored})"  # NaN: none
+            ax.text(min(value, 100) + 1, y, text, va="center", fontsize=8)
+        ax.set_xlim(0, 120)
+        ax.set_xticks(range(0, 101, 20))
+        ax.set_xlabel("Students with full marks (%)")
+        ax.set_title(f"{assignment}: which questions were hard (short bar = hard)")
+        ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# --- Writing it out ----------------------------------------------------------------------------
+
+
+def write_report(report: Report, out: Path) -> dict[str, Path]:
+    """Write the CSVs and PNGs into ``out``; return them by name."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        name: out / name
+        for name in (
+            "grades.csv",
+            "lms_grades.csv",
+            "difficulty.csv",
+            "score_histogram.png",
+            "question_difficulty.png",
+        )
+    }
+    table = difficulty(report)
+    report.grades.to_csv(files["grades.csv"], index=False)
+    report.lms().to_csv(files["lms_grades.csv"], index=False)
+    table.to_csv(files["difficulty.csv"], index=False)
+    plot_histogram(report, files["score_histogram.png"])
+    plot_difficulty(table, files["question_difficulty.png"])
+    return files
+
+
+def summary(report: Report) -> str:
+    """A few lines per assignment: counts by status, mean score, hardest questions."""
+    lines = []
+    table = difficulty(report)
+    for assignment, rows in report.grades.groupby("assignment"):
+        counts = rows["status"].value_counts()
+        status_text = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
+        scored = rows[rows["status"].isin(SCORED)]
+        mean = (
+            f"mean {scored['score'].mean():.1f} / {rows['max_score'].iloc[0]:g}"
+            if len(scored)
+            else "no scores"
+        )
+        lines.append(f"{assignment}: {status_text}; {mean}")
+        rows_of = table[table["assignment"] == assignment]
+        hard = rows_of[rows_of["share_full_marks"] < 1]
+        for r in hard.nsmallest(3, "share_full_marks").itertuples():
+            lines.append(f"  hard: {r.question} ({r.part}): {100 * r.share_full_marks:.0f}% full marks")
+    return "\n".join(lines) or "the gradebook has no assignments"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="korea-nato report",
+        description="Grade report from the gradebook: statuses, part points, difficulty, charts, LMS CSV.",
+    )
+    parser.add_argument(
+        "--course-dir", type=Path, default=Path.cwd(), help="the course directory (default: .)"
+    )
+    parser.add_argument("--db-url", help="the gradebook (default: the course's CourseDirectory.db_url)")
+    parser.add_argument("--out", type=Path, help="where to write the report (default: COURSE/grade-report)")
+    args = parser.parse_args(argv)
+    course = args.course_dir.resolve()
+    try:
+        report = read_report(args.db_url or configured_db_url(course), course)
+    except GradebookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    files = write_report(report, args.out or course / "grade-report")
+    print(summary(report))
+    print("wrote " + ", ".join(str(p) for p in files.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""``korea-nato doctor`` says whether an installation is ready, and gives the fix for each problem.
+
+Problems are made for real where that is cheap and safe: an extension disabled with
+``jupyter labextension disable --level=user`` in a throw-away ``JUPYTER_CONFIG_DIR``, a
+``python3`` kernelspec in a throw-away ``JUPYTER_DATA_DIR`` whose Python cannot import the
+module. Nothing outside the test's temporary folders is changed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+from korea_nato import doctor
+
+
+@pytest.fixture
+def jupyter_home(tmp_path, monkeypatch):
+    """Empty user-level Jupyter config and data folders, for this process and its children."""
+    env = {}
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        path = tmp_path / name.lower()
+        path.mkdir()
+        monkeypatch.setenv(name, str(path))
+        env[name] = str(path)
+    return env
+
+
+def run_doctor(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "korea_nato.cli", "doctor", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_a_ready_installation_passes_every_check_and_shows_the_versions(tmp_path, jupyter_home):
+    result = run_doctor("--course-dir", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "ready."
+    for package in ("korea-nato", "jupyterlab", "nbgrader", "pandas", "ipywidgets", "matplotlib"):
+        assert ["ok", package, metadata.version(package)] in [line.split() for line in lines]
+    assert any(line.startswith("ok") and "imports korea_nato" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_a_problem_gives_exit_status_1_and_its_fix(tmp_path, jupyter_home):
+    missing = tmp_path / "no-such-course"
+    result = run_doctor("--course-dir", str(missing), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    problem = lines.index(next(line for line in lines if line.startswith("PROBLEM")))
+    assert f"{missing} does not exist" in lines[problem]
+    assert lines[problem + 1].split() == ["fix:", "mkdir", "-p", str(missing), "(or", "pass", "--course-dir)"]
+    assert lines[-1] == "1 problem(s): run the fixes above, then run this again."
+
+
+@pytest.mark.slow
+def test_a_disabled_widget_extension_is_a_problem_and_disabled_instructor_plugins_are_not(jupyter_home):
+    for name in ("@jupyter-widgets/jupyterlab-manager", "@jupyter/nbgrader:formgrader"):
+        subprocess.run(
+            ["jupyter", "labextension", "disable", "--level=user", name],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    installed, disabled = doctor.lab_extensions()
+    widgets = doctor.check_lab_extension(doctor.WIDGETS_LAB, "jupyterlab_widgets", installed, disabled)
+    nbgrader = doctor.check_lab_extension(doctor.NBGRADER_LAB, "nbgrader", installed, disabled)
+    assert (widgets.ok, widgets.found) == (False, "disabled")
+    assert widgets.fix == "jupyter labextension enable --level=user @jupyter-widgets/jupyterlab-manager"
+    assert (nbgrader.ok, nbgrader.found) == (True, "enabled; plugins disabled here: formgrader")
+
+
+def test_an_extension_that_is_not_installed_is_a_problem_with_a_reinstall_fix():
+    check = doctor.check_lab_extension(doctor.WIDGETS_LAB, "jupyterlab_widgets", set(), {})
+    assert not check.ok
+    assert check.fix == 'python -m pip install --force-reinstall "jupyterlab_widgets"'
+
+
+@pytest.mark.slow
+def test_a_kernel_that_cannot_import_the_module_is_a_problem(jupyter_home):
+    # A python3 kernelspec that hides korea_nato, as a kernel from another Python would.
+    launcher = "import sys; sys.modules['korea_nato'] = None; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+    spec = {
+        "argv": [sys.executable, "-c", launcher, "-f", "{connection_file}"],
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    folder = doctor_kernel_folder(jupyter_home)
+    (folder / "kernel.json").write_text(json.dumps(spec))
+    check = doctor.check_kernel(timeout=60)
+    assert not check.ok
+    assert check.found.startswith("cannot import korea_nato (ModuleNotFoundError")
+    assert (
+        check.fix
+        == f"install the module into the kernel's Python: {sys.executable} -m pip install -e <repository>"
+    )
+
+
+def doctor_kernel_folder(jupyter_home):
+    from pathlib import Path
+
+    folder = Path(jupyter_home["JUPYTER_DATA_DIR"]) / "kernels" / "python3"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_the_course_directory_must_be_a_writable_folder(tmp_path, monkeypatch):
+    assert doctor.check_course_dir(tmp_path).ok
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    assert doctor.check_course_dir(a_file).found == f"{a_file} is not a directory"
+
+    def refuse(*args, **kwargs):  # root may write anywhere, so refuse the way a read-only folder does
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(doctor.tempfile, "NamedTemporaryFile", refuse)
+    check = doctor.check_course_dir(tmp_path)
+    assert check.found == f"{tmp_path} is not writable (Permission denied)"
+    assert check.fix.startswith(f"chmod u+w {tmp_path}")
+
+
+def test_an_old_package_is_a_problem_with_an_upgrade_fix(monkeypatch):
+    monkeypatch.setattr(doctor.metadata, "version", lambda name: "2.1.0")
+    check = doctor.check_package("pandas", "2.2")
+    assert (check.found, check.fix) == ("2.1.0, older than 2.2", 'python -m pip install -U "pandas>=2.2"')
