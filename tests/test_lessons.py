@@ -55,9 +55,11 @@ def test_lesson_contains_no_spun_phrase(path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_lesson_executes_headless_without_error(path):
+def test_lesson_executes_headless_without_error(path, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
+    # The kernel inherits this: quiz progress goes to a throw-away file, never the user's own.
+    monkeypatch.setenv("KOREA_NATO_PROGRESS", str(tmp_path / "progress.json"))
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(LESSONS_DIR)}}
