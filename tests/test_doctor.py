@@ -87,7 +87,7 @@ def test_an_extension_that_is_not_installed_is_a_problem_with_a_reinstall_fix():
 
 
 @pytest.mark.slow
-def test_a_kernel_that_cannot_import_the_module_is_a_problem(jupyter_home):
+def test_a_kernel_that_cannot_import_the_module_is_a_problem(jupyter_home, tmp_path, monkeypatch):
     # A python3 kernelspec that hides korea_nato, as a kernel from another Python would.
     launcher = "import sys; sys.modules['korea_nato'] = None; from ipykernel import kernelapp; kernelapp.launch_new_instance()"
     spec = {
@@ -95,7 +95,7 @@ def test_a_kernel_that_cannot_import_the_module_is_a_problem(jupyter_home):
         "display_name": "Python 3",
         "language": "python",
     }
-    folder = doctor_kernel_folder(jupyter_home)
+    folder = doctor_kernel_folder(tmp_path, monkeypatch)
     (folder / "kernel.json").write_text(json.dumps(spec))
     check = doctor.check_kernel(timeout=60)
     assert not check.ok
@@ -106,11 +106,15 @@ def test_a_kernel_that_cannot_import_the_module_is_a_problem(jupyter_home):
     )
 
 
-def doctor_kernel_folder(jupyter_home):
-    from pathlib import Path
+def doctor_kernel_folder(tmp_path, monkeypatch):
+    """A kernelspec folder that Jupyter searches first: on JUPYTER_PATH.
 
-    folder = Path(jupyter_home["JUPYTER_DATA_DIR"]) / "kernels" / "python3"
+    (Not the user data folder: inside a virtual environment Jupyter prefers the environment's
+    own kernelspecs to the user's.)
+    """
+    folder = tmp_path / "jupyter-path" / "kernels" / "python3"
     folder.mkdir(parents=True)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter-path"))
     return folder
 
 
