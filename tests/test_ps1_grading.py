@@ -5,27 +5,22 @@ solution, the untouched release, a partial attempt and typical honest mistakes, 
 patch to the instructor's answer, and the ten hostile or broken submissions of
 ``assignment_tools.hostile_submissions``, each built on honest work. All of it is autograded in
 one batch. Part D (4 points) is graded by hand, so the autograded maximum is 18 of 22.
+
+The ``graded`` fixture and the tests every problem set shares come from ``corpus_grading``;
+this module keeps what is particular to ps1: its corpus and the score of every test cell.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from assignment_tools import (
-    HOSTILE_FINDINGS,
-    UNGRADEABLE,
-    build_submission,
-    failed_students,
-    gradebook_scores,
-    hostile_submissions,
-    integrity_kinds,
-    nbgrader,
-    submit,
-)
+from assignment_tools import hostile_submissions
+from corpus_grading import GradingCorpus, corpus_tests
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "ps1_event_table"
+TOTAL = 22
 PART_A = [
     "parse_date_returns_pairs",
     "parse_date_day_styles",
@@ -35,6 +30,7 @@ PART_A = [
 PART_B = ["event_table_columns_and_dtypes", "event_table_chronological", "event_table_dates_and_precision"]
 PART_C = ["events_per_driver_counts", "driver_evidence_span_dates", "first_six_months_events"]
 POINTS = dict(zip(PART_A + PART_B + PART_C, [1, 2, 2, 1, 2, 2, 2, 2, 2, 2], strict=True))
+WRITTEN = "youngest_long_term_driver"
 
 
 def full_marks_except(*failed):
@@ -93,7 +89,6 @@ CORPUS = {
     ),
 }
 
-
 MISTAKE = "sorted-by-id"
 HOSTILE = hostile_submissions(
     ASSIGNMENT,
@@ -104,92 +99,18 @@ HOSTILE = hostile_submissions(
     # The loader the hidden test relabels; it imports a fresh one instead.
     rebinding='event_notes = lambda: notes.sort_values("event_id", ignore_index=True)\n\n',
 )
-BASE = {"solution": "solution", "mistake": MISTAKE}
-EXPECTED = {student: cells for student, (_, cells) in CORPUS.items()}
-EXPECTED |= {
-    "infinite-loop": full_marks_except("first_six_months_events"),
-    "swallowed-interrupt": full_marks_except("first_six_months_events"),
-    "deleted-test-cell": EXPECTED[MISTAKE],
-    "edited-locked-cell": EXPECTED[MISTAKE],
-    "monkeypatched-comparison": EXPECTED[MISTAKE],
-    "rebound-test-helper": EXPECTED[MISTAKE],
-}
-GRADED = sorted(EXPECTED)
+GRADING = GradingCorpus(
+    assignment=ASSIGNMENT,
+    honest=CORPUS,
+    hostile=HOSTILE,
+    mistake=MISTAKE,
+    stuck=full_marks_except("first_six_months_events"),
+    points=POINTS,
+    total=TOTAL,
+    written=WRITTEN,
+    written_points=4,
+    feedback_students=("solution", "year-as-day", "sorted-by-id"),
+    feedback_secrets=("BEGIN HIDDEN TESTS", "relabelled", "_fresh_event_notes", '"1991-01-01"'),
+)
 
-
-@pytest.fixture(scope="module")
-def graded(course):
-    """Submit the whole corpus, autograde it in one batch, and read the gradebook."""
-    for student, (how, _) in CORPUS.items():
-        submit(course, student, ASSIGNMENT, build_submission(ASSIGNMENT, **how))
-    for student, (notebook, name, _) in HOSTILE.items():
-        submit(course, student, ASSIGNMENT, notebook, name=name)
-    result = nbgrader(course, "autograde", ASSIGNMENT, check=False)
-    return result, gradebook_scores(course, ASSIGNMENT)
-
-
-def test_the_batch_finishes_and_fails_only_the_ungradeable_submissions(graded, course):
-    result, scores = graded
-    assert result.returncode == 1, "nbgrader exits 1 when some submission fails"
-    assert failed_students(result, ASSIGNMENT) == UNGRADEABLE, result.stdout + result.stderr
-    assert sorted(scores) == sorted([*CORPUS, *HOSTILE])
-    for student in GRADED:
-        assert (course / "autograded" / student / ASSIGNMENT).is_dir(), student
-    for student in UNGRADEABLE:
-        assert not (course / "autograded" / student / ASSIGNMENT).exists(), student
-    assert {student: scores[student]["score"] for student in UNGRADEABLE} == dict.fromkeys(UNGRADEABLE, 0)
-
-
-@pytest.mark.parametrize("student", GRADED)
-def test_each_test_cell_scores_as_expected(student, graded):
-    _, scores = graded
-    expected_cells = EXPECTED[student]
-    actual = {cell: scores[student]["cells"][cell] for cell in expected_cells}
-    assert actual == expected_cells
-
-
-@pytest.mark.parametrize("student", GRADED)
-def test_total_is_the_sum_of_passed_tests_and_only_a_written_answer_awaits_a_grader(student, graded):
-    _, scores = graded
-    how = CORPUS.get(student, (dict(),))[0]
-    wrote_part_d = "answered" not in how or "youngest_long_term_driver" in how["answered"]
-    assert scores[student]["score"] == sum(EXPECTED[student].values())
-    assert scores[student]["max_score"] == 22
-    assert scores[student]["cells"]["youngest_long_term_driver"] == 0
-    # nbgrader scores an untouched written answer 0 by itself; a written one waits for a person.
-    assert scores[student]["needs_manual_grade"] is wrote_part_d
-
-
-def test_solution_gets_every_autograded_point_and_the_release_none(graded):
-    _, scores = graded
-    assert scores["solution"]["score"] == 18
-    assert scores["untouched-release"]["score"] == 0
-
-
-@pytest.mark.parametrize("student", sorted(HOSTILE))
-def test_no_cheat_scores_above_the_honest_work_it_is_built_on(student, graded):
-    _, scores = graded
-    honest = BASE[HOSTILE[student][2]]
-    assert scores[student]["score"] <= scores[honest]["score"], (student, honest)
-
-
-@pytest.mark.parametrize("student", sorted(CORPUS))
-def test_integrity_scan_passes_every_honest_submission(student, graded, course):
-    assert integrity_kinds(course, student, ASSIGNMENT) == set()
-
-
-@pytest.mark.parametrize("student", sorted(HOSTILE))
-def test_integrity_scan_flags_every_hostile_submission(student, graded, course):
-    assert integrity_kinds(course, student, ASSIGNMENT) == HOSTILE_FINDINGS[student]
-
-
-def test_feedback_shows_scores_but_no_hidden_test(course, graded):
-    nbgrader(course, "generate_feedback", ASSIGNMENT)
-    hidden_marker_lines = ["BEGIN HIDDEN TESTS", "relabelled", "_fresh_event_notes", '"1991-01-01"']
-    for student in ("solution", "year-as-day", "sorted-by-id"):
-        (page,) = (course / "feedback" / student / ASSIGNMENT).glob("*.html")
-        html = page.read_text(encoding="utf-8")
-        total = sum(EXPECTED[student].values())
-        assert f"{total:.1f} / 22" in html or f"{total} / 22" in html, f"{student}'s feedback lacks its score"
-        for secret in hidden_marker_lines:
-            assert secret not in html.replace("&quot;", '"'), f"{student}'s feedback shows {secret!r}"
+globals().update(corpus_tests(GRADING))

@@ -1,0 +1,165 @@
+"""Autograde one problem set's corpus of honest and hostile submissions and check every score.
+
+A ``test_psN_grading`` module describes its corpus as a ``GradingCorpus`` and installs the
+shared fixture and tests with ``globals().update(corpus_tests(CORPUS_NAME))``: pytest collects
+the ``graded`` fixture and the ``test_*`` functions from the module's names, so each module
+reports them under its own name and with its own parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from assignment_tools import (
+    HOSTILE_FINDINGS,
+    UNGRADEABLE,
+    build_submission,
+    failed_students,
+    gradebook_scores,
+    integrity_kinds,
+    nbgrader,
+    submit,
+)
+
+#: The cheats built on the honest mistake: each must score exactly as the mistake does.
+CHEATS_ON_THE_MISTAKE = (
+    "deleted-test-cell",
+    "edited-locked-cell",
+    "monkeypatched-comparison",
+    "rebound-test-helper",
+)
+#: The loops stuck in the last answer: the cell timeout stops them, so only that answer's test fails.
+STUCK_LOOPS = ("infinite-loop", "swallowed-interrupt")
+
+
+@dataclass(frozen=True)
+class GradingCorpus:
+    """One problem set's submissions and the score nbgrader must give each test cell of each."""
+
+    assignment: str
+    #: student -> (``build_submission`` keywords, the autograded score of every test cell)
+    honest: dict
+    #: ``assignment_tools.hostile_submissions``: case -> (notebook or raw text, file name, base)
+    hostile: dict
+    #: The honest student whose mistake the cheats in ``CHEATS_ON_THE_MISTAKE`` are built on.
+    mistake: str
+    #: The autograded score of every test cell of a submission stuck in a loop in its last answer.
+    stuck: dict
+    #: test cell grade id -> its points
+    points: dict
+    #: The assignment's maximum score, written answer included.
+    total: int
+    #: The grade id of the written answer a person grades, and its points.
+    written: str
+    written_points: int
+    #: The students whose feedback page is generated and read, and lines it must never show.
+    feedback_students: tuple
+    feedback_secrets: tuple
+
+    def __post_init__(self):
+        if self.mistake not in self.honest:
+            raise ValueError(f"the mistake {self.mistake!r} is not an honest submission")
+        for student, cells in self.expected.items():
+            if set(cells) != set(self.points):
+                raise ValueError(
+                    f"{student}'s expected cells {sorted(cells)} are not the test cells {sorted(self.points)}"
+                )
+        unknown = set(self.feedback_students) - set(self.expected)
+        if unknown:
+            raise ValueError(f"no graded submission for the feedback students {sorted(unknown)}")
+
+    @property
+    def expected(self) -> dict:
+        """The autograded score of every test cell of every submission nbgrader can grade."""
+        expected = {student: cells for student, (_, cells) in self.honest.items()}
+        expected |= dict.fromkeys(STUCK_LOOPS, self.stuck)
+        expected |= dict.fromkeys(CHEATS_ON_THE_MISTAKE, expected[self.mistake])
+        return expected
+
+    @property
+    def base(self) -> dict:
+        """A hostile case's base (``"solution"`` or ``"mistake"``) -> the honest student it is built on."""
+        return {"solution": "solution", "mistake": self.mistake}
+
+
+def corpus_tests(corpus: GradingCorpus) -> dict:
+    """The ``graded`` fixture and the tests every problem set's corpus must pass, by name."""
+    assignment = corpus.assignment
+    expected = corpus.expected
+    graded_students = sorted(expected)
+
+    @pytest.fixture(scope="module")
+    def graded(course):
+        """Submit the whole corpus, autograde it in one batch, and read the gradebook."""
+        for student, (how, _) in corpus.honest.items():
+            submit(course, student, assignment, build_submission(assignment, **how))
+        for student, (notebook, name, _) in corpus.hostile.items():
+            submit(course, student, assignment, notebook, name=name)
+        result = nbgrader(course, "autograde", assignment, check=False)
+        return result, gradebook_scores(course, assignment)
+
+    def test_the_batch_finishes_and_fails_only_the_ungradeable_submissions(graded, course):
+        result, scores = graded
+        assert result.returncode == 1, "nbgrader exits 1 when some submission fails"
+        assert failed_students(result, assignment) == UNGRADEABLE, result.stdout + result.stderr
+        assert sorted(scores) == sorted([*corpus.honest, *corpus.hostile])
+        for student in graded_students:
+            assert (course / "autograded" / student / assignment).is_dir(), student
+        for student in UNGRADEABLE:
+            assert not (course / "autograded" / student / assignment).exists(), student
+
+    @pytest.mark.parametrize("student", graded_students)
+    def test_each_test_cell_scores_as_expected(student, graded):
+        _, scores = graded
+        actual = {cell: scores[student]["cells"][cell] for cell in corpus.points}
+        assert actual == expected[student]
+
+    @pytest.mark.parametrize("student", graded_students)
+    def test_total_is_the_sum_of_passed_tests_and_the_written_answer_waits_for_a_grader(student, graded):
+        _, scores = graded
+        how = corpus.honest.get(student, (dict(),))[0]
+        wrote_it = "answered" not in how or corpus.written in how["answered"]
+        assert scores[student]["score"] == sum(expected[student].values())
+        assert scores[student]["max_score"] == corpus.total
+        assert scores[student]["cells"][corpus.written] == 0
+        # nbgrader scores an untouched written answer 0 by itself; a written one waits for a person.
+        assert scores[student]["needs_manual_grade"] is wrote_it
+
+    def test_ungradeable_submissions_score_nothing(graded):
+        _, scores = graded
+        assert {student: scores[student]["score"] for student in UNGRADEABLE} == dict.fromkeys(UNGRADEABLE, 0)
+
+    def test_solution_gets_every_autograded_point_and_the_release_none(graded):
+        _, scores = graded
+        assert scores["solution"]["score"] == corpus.total - corpus.written_points
+        assert scores["untouched-release"]["score"] == 0
+
+    @pytest.mark.parametrize("student", sorted(corpus.hostile))
+    def test_no_cheat_scores_above_the_honest_work_it_is_built_on(student, graded):
+        _, scores = graded
+        honest = corpus.base[corpus.hostile[student][2]]
+        assert scores[student]["score"] <= scores[honest]["score"], (student, honest)
+
+    @pytest.mark.parametrize("student", sorted(corpus.honest))
+    def test_integrity_scan_passes_every_honest_submission(student, graded, course):
+        assert integrity_kinds(course, student, assignment) == set()
+
+    @pytest.mark.parametrize("student", sorted(corpus.hostile))
+    def test_integrity_scan_flags_every_hostile_submission(student, graded, course):
+        assert integrity_kinds(course, student, assignment) == HOSTILE_FINDINGS[student]
+
+    def test_feedback_shows_scores_but_no_hidden_test(course, graded):
+        for student in corpus.feedback_students:
+            nbgrader(course, "generate_feedback", assignment, "--student", student)
+            (page,) = (course / "feedback" / student / assignment).glob("*.html")
+            html = page.read_text(encoding="utf-8").replace("&quot;", '"').replace("&#39;", "'")
+            score = sum(expected[student].values())
+            assert f"{score:.1f} / {corpus.total}" in html or f"{score} / {corpus.total}" in html, (
+                f"{student}'s feedback lacks its score"
+            )
+            for secret in corpus.feedback_secrets:
+                assert secret not in html, f"{student}'s feedback shows {secret!r}"
+
+    return {name: value for name, value in locals().items() if name == "graded" or name.startswith("test_")}
