@@ -6,7 +6,7 @@ For N fake students x every assignment in ``source/`` (submissions built from th
 notebooks: the solution, the untouched release, and half the answers, in turn), it times
 
 - (a) serial: ``nbgrader autograde ASSIGNMENT``, once per assignment;
-- (b) recommended: ``python -m korea_nato.grading ASSIGNMENT --workers W`` (parallel shards);
+- (b) recommended: ``python -m korea_nato.grading ASSIGNMENT... --workers W`` (parallel shards, one call);
 - (c) floor: the same autograded notebooks executed in-process with nbclient, one after another;
 
 and prints, for each, total seconds, seconds per submission and peak memory (resident memory of
@@ -160,12 +160,10 @@ def path_serial(course: Path) -> tuple[float, float, bool]:
 
 
 def path_recommended(course: Path, workers: int) -> tuple[float, float, bool]:
-    total, peak, ok = 0.0, 0.0, True
-    for assignment in ASSIGNMENTS:
-        command = [sys.executable, "-m", "korea_nato.grading", assignment, "--workers", str(workers)]
-        seconds, memory, code = timed_subprocess(command, course)
-        total, peak, ok = total + seconds, max(peak, memory), ok and code == 0
-    return total, peak, ok
+    """One call for every assignment: each worker grades its shard of each assignment in turn."""
+    command = [sys.executable, "-m", "korea_nato.grading", *ASSIGNMENTS, "--workers", str(workers)]
+    seconds, memory, code = timed_subprocess(command, course)
+    return seconds, memory, code == 0
 
 
 def execute(path: Path, timeout: int) -> float:

@@ -1,8 +1,9 @@
 """Grade a class in parallel: the module's recommended way to autograde many submissions.
 
-``python -m korea_nato.grading ASSIGNMENT --workers 2`` (run from the course directory) shards
-the students who submitted ``ASSIGNMENT`` into ``--workers`` concurrent ``nbgrader autograde``
-processes. Each process skips the other shards' students
+``python -m korea_nato.grading ASSIGNMENT [ASSIGNMENT ...] --workers 2`` (run from the course
+directory) shards the students who submitted each assignment into ``--workers`` concurrent
+``nbgrader autograde`` processes; each worker grades its shard of every assignment in turn.
+Each process skips the other shards' students
 (``--CourseDirectory.student_id_exclude``) and starts its kernels on ports of its own, so two
 kernels never race for one port. Afterwards every student whose submission is still unscored is
 re-graded once; whoever still fails is listed and the exit status is 1, as with nbgrader.
@@ -24,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,22 +227,36 @@ def autograde_command(assignment: str, exclude: list[str], ports: list[int], db_
     ]
 
 
-def run_workers(course: Path, commands: list[list[str]], log_dir: Path) -> list[int]:
-    """Run the worker commands at once in ``course``; their output goes to ``log_dir``. Exit codes."""
-    processes = []
-    try:
-        for number, command in enumerate(commands):
-            log = (log_dir / f"worker-{number}.log").open("w")
-            processes.append(
-                (subprocess.Popen(command, cwd=course, stdout=log, stderr=subprocess.STDOUT), log)
-            )
-        return [process.wait() for process, _ in processes]
-    finally:
-        for process, log in processes:
-            if process.poll() is None:
-                process.kill()
+def run_chains(course: Path, chains: list[list[list[str]]], log_dir: Path) -> None:
+    """Run each chain of commands in ``course``, the chains at once, each one's commands in turn.
+
+    A worker's chain holds its ``nbgrader autograde`` call for every assignment, so no worker
+    waits for another between assignments. Output goes to ``log_dir``; an interrupt kills all.
+    """
+    running: list[subprocess.Popen] = []
+    lock = threading.Lock()
+
+    def run(number: int, chain: list[list[str]]) -> None:
+        for step, command in enumerate(chain):
+            with (log_dir / f"worker-{number}-{step}.log").open("w") as log:
+                with lock:
+                    process = subprocess.Popen(command, cwd=course, stdout=log, stderr=subprocess.STDOUT)
+                    running.append(process)
                 process.wait()
-            log.close()
+
+    threads = [threading.Thread(target=run, args=item, daemon=True) for item in enumerate(chains)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.5)
+    finally:
+        with lock:
+            for process in running:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
 
 
 @dataclass
@@ -256,72 +272,102 @@ def grade(
     course: Path, assignment: str, workers: int = 2, force: bool = False, db_url: str | None = None, say=print
 ) -> GradingResult:
     """Autograde every submission of ``assignment`` in ``course`` with ``workers`` processes."""
+    return grade_all(course, [assignment], workers, force, db_url, say)[assignment]
+
+
+def grade_all(
+    course: Path,
+    assignments: list[str],
+    workers: int = 2,
+    force: bool = False,
+    db_url: str | None = None,
+    say=print,
+) -> dict[str, GradingResult]:
+    """Autograde every submission of each assignment, ``workers`` nbgrader processes at a time.
+
+    Students are dealt into ``workers`` shards per assignment; worker ``i`` grades shard ``i`` of
+    every assignment in turn, on kernel ports of its own. Then each student still unscored is
+    graded once more.
+    """
     course = Path(course).resolve()
     if workers < 1:
         raise GradingError(f"--workers must be at least 1, got {workers}")
     db_url = db_url or configured_db_url(course)
     check_gradebook(db_url)
-    require_assignment(db_url, assignment)
-    students = submitted_students(course, assignment)
-    if not students:
-        raise GradingError(f"no submissions: no folder matches {course / 'submitted' / '*' / assignment}")
-    bad = [s for s in students if "," in s]
-    if bad:
-        raise GradingError(f"student ids must not contain commas: {bad}")
+    everyone: dict[str, list[str]] = {}
+    results: dict[str, GradingResult] = {}
+    todo: dict[str, list[str]] = {}
+    for assignment in assignments:
+        require_assignment(db_url, assignment)
+        students = submitted_students(course, assignment)
+        if not students:
+            raise GradingError(f"no submissions: no folder matches {course / 'submitted' / '*' / assignment}")
+        bad = [s for s in students if "," in s]
+        if bad:
+            raise GradingError(f"student ids must not contain commas: {bad}")
+        done = set() if force else graded_students(db_url, course, assignment)
+        everyone[assignment] = students
+        results[assignment] = GradingResult(kept=[s for s in students if s in done])
+        todo[assignment] = [s for s in students if s not in done]
+        kept = results[assignment].kept
+        if kept:
+            say(f"{assignment}: {len(kept)} already graded, kept (use --force to re-grade them)")
+    if not any(todo.values()):
+        return results
 
-    result = GradingResult()
-    done = set() if force else graded_students(db_url, course, assignment)
-    result.kept = [s for s in students if s in done]
-    todo = [s for s in students if s not in done]
-    if result.kept:
-        say(f"{len(result.kept)} already graded, kept (use --force to re-grade them)")
-    if not todo:
-        return result
     worker_url = with_sqlite_timeout(db_url)
-    shards = shard(todo, workers)
-    say(f"grading {len(todo)} submissions of {assignment} in {len(shards)} worker(s)")
-    ports = free_ports(len(KERNEL_PORT_NAMES) * len(shards))
+    width = len(KERNEL_PORT_NAMES)
+    ports = free_ports(width * workers)
+
+    def command(assignment: str, grading: list[str], worker: int) -> list[str]:
+        exclude = [s for s in everyone[assignment] if s not in grading]
+        return autograde_command(
+            assignment, exclude, ports[worker * width : (worker + 1) * width], worker_url
+        )
+
+    chains: list[list[list[str]]] = [[] for _ in range(workers)]
+    for assignment, students in todo.items():
+        if students:
+            shards = shard(students, workers)
+            say(f"grading {len(students)} submissions of {assignment} in {len(shards)} worker(s)")
+            for worker, mine in enumerate(shards):
+                chains[worker].append(command(assignment, mine, worker))
     with tempfile.TemporaryDirectory(prefix="korea-nato-grading-") as logs:
         log_dir = Path(logs)
-        commands = [
-            autograde_command(
-                assignment,
-                [s for s in students if s not in mine],
-                ports[i * len(KERNEL_PORT_NAMES) : (i + 1) * len(KERNEL_PORT_NAMES)],
-                worker_url,
-            )
-            for i, mine in enumerate(shards)
-        ]
-        run_workers(course, commands, log_dir)
-        scored = graded_students(db_url, course, assignment)
-        result.regraded = [s for s in todo if s not in scored]
-        if result.regraded:
-            say(f"re-grading once: {', '.join(result.regraded)}")
-            exclude = [s for s in students if s not in result.regraded]
-            run_workers(
-                course,
-                [autograde_command(assignment, exclude, ports[: len(KERNEL_PORT_NAMES)], worker_url)],
-                log_dir,
-            )
+        run_chains(course, [chain for chain in chains if chain], log_dir)
+        retry = []
+        for assignment, students in todo.items():
             scored = graded_students(db_url, course, assignment)
-        result.failed = [s for s in todo if s not in scored]
-        result.graded = [s for s in todo if s in scored]
-        if result.failed:
-            result.logs = [
-                line
-                for log in sorted(log_dir.glob("*.log"))
-                for line in log.read_text().splitlines()
-                if "ERROR" in line
-            ]
-    return result
+            results[assignment].regraded = [s for s in students if s not in scored]
+            if results[assignment].regraded:
+                say(f"re-grading once: {', '.join(results[assignment].regraded)}")
+                retry.append(command(assignment, results[assignment].regraded, 0))
+        if retry:
+            run_chains(course, [retry], log_dir)
+        error_lines = [
+            line
+            for log in sorted(log_dir.glob("*.log"))
+            for line in log.read_text().splitlines()
+            if "ERROR" in line
+        ]
+        for assignment, students in todo.items():
+            scored = (
+                graded_students(db_url, course, assignment) if results[assignment].regraded else set(students)
+            )
+            result = results[assignment]
+            result.failed = [s for s in students if s not in scored]
+            result.graded = [s for s in students if s in scored]
+            if result.failed:
+                result.logs = error_lines
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m korea_nato.grading",
-        description="Autograde every submission of an assignment with parallel nbgrader workers.",
+        description="Autograde every submission of one or more assignments with parallel nbgrader workers.",
     )
-    parser.add_argument("assignment", help="the assignment to grade, e.g. ps1_event_table")
+    parser.add_argument("assignments", nargs="+", metavar="ASSIGNMENT", help="e.g. ps1_event_table")
     parser.add_argument("--workers", type=int, default=2, help="concurrent nbgrader processes (default 2)")
     parser.add_argument(
         "--course-dir", type=Path, default=Path.cwd(), help="the course directory (default: .)"
@@ -330,14 +376,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="re-grade students already graded")
     args = parser.parse_args(argv)
     try:
-        result = grade(args.course_dir, args.assignment, args.workers, args.force, args.db_url)
+        results = grade_all(args.course_dir, args.assignments, args.workers, args.force, args.db_url)
     except (GradebookError, GradingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"graded {len(result.graded)}, kept {len(result.kept)}, failed {len(result.failed)}")
-    if result.failed:
-        print("\n".join(result.logs[-20:]), file=sys.stderr)
-        print(f"error: could not grade {', '.join(result.failed)}; see the errors above", file=sys.stderr)
+    failed = []
+    for assignment, result in results.items():
+        print(
+            f"{assignment}: graded {len(result.graded)}, kept {len(result.kept)}, failed {len(result.failed)}"
+        )
+        failed += [f"{student} ({assignment})" for student in result.failed]
+    if failed:
+        logs = next(result.logs for result in results.values() if result.failed)
+        print("\n".join(logs[-20:]), file=sys.stderr)
+        print(f"error: could not grade {', '.join(failed)}; see the errors above", file=sys.stderr)
         return 1
     return 0
 
