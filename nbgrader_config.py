@@ -26,7 +26,7 @@ c.OverwriteCells.add_missing_cells = True
 # with hidden tests (a traceback prints the lines around a failure, hidden ones too), then
 # remove the hidden lines themselves, then nbgrader's usual steps.
 c.GenerateFeedback.preprocessors = [
-    "korea_nato.feedback.HideHiddenTestTracebacks",
+    "korea_nato.grading.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

@@ -298,7 +298,7 @@ def failed_students(result: subprocess.CompletedProcess, assignment: str) -> set
 
 def integrity_kinds(course: Path, student: str, assignment: str) -> set[str]:
     """The kinds of finding the integrity scan reports for one submission in ``course``."""
-    from korea_nato.integrity import scan_submission_dir
+    from korea_nato.grading.integrity import scan_submission_dir
 
     results = scan_submission_dir(course / "submitted" / student / assignment, course / "source" / assignment)
     return {finding.kind for findings in results.values() for finding in findings}

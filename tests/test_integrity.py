@@ -26,7 +26,7 @@ from assignment_tools import (
     stripped_of_nbgrader_metadata,
     without_cell,
 )
-from korea_nato.integrity import KINDS, Finding, main, scan, scan_submission_dir
+from korea_nato.grading.integrity import KINDS, Finding, main, scan, scan_submission_dir
 
 ASSIGNMENT = "ps2_drivers"
 SOURCE_NB = notebook_path(SOURCE, ASSIGNMENT)
@@ -253,7 +253,7 @@ def test_command_line_prints_findings_and_exits_1_only_when_something_is_flagged
 def test_module_runs_as_a_script(tmp_path):
     nbformat.write(prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, "exit()\n"), tmp_path / SOURCE_NB.name)
     result = subprocess.run(
-        [sys.executable, "-m", "korea_nato.integrity", str(tmp_path), str(SOURCE / ASSIGNMENT)],
+        [sys.executable, "-m", "korea_nato.grading.integrity", str(tmp_path), str(SOURCE / ASSIGNMENT)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -27,7 +27,7 @@ from course_tools import (
     submit_corpus,
     wrote_written_answer,
 )
-from korea_nato import report
+from korea_nato.grading import report
 from test_ps1_grading import POINTS
 
 SUBMITTED = ["solution", "untouched-release", "part-a-only", "year-as-day", "unsorted-table"]

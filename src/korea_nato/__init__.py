@@ -7,10 +7,8 @@ Submodules, each with one job:
 - :mod:`korea_nato.quiz` -- data-driven quiz widgets and score panels for the lessons;
 - :mod:`korea_nato.figures` -- the lessons' figures, each with a text description;
 - :mod:`korea_nato.despin` -- the de-spinner of lesson 05, built on the glossary;
-- :mod:`korea_nato.feedback` -- keeps hidden tests out of nbgrader's feedback;
-- :mod:`korea_nato.integrity` -- flags submissions that tamper with grading;
-- :mod:`korea_nato.grading` -- parallel autograding of a class;
-- :mod:`korea_nato.report` -- the grade report (``korea-nato report``);
+- :mod:`korea_nato.grading` -- the instructor's grading toolkit: gradebook access, parallel
+  autograding, the integrity scan, feedback filters and the grade report (``korea-nato report``);
 - :mod:`korea_nato.doctor` -- the install check (``korea-nato doctor``).
 
 Nothing heavy is imported here, so ``import korea_nato`` stays fast.

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 
 COMMANDS = {
-    "report": ("korea_nato.report", "grade report from the nbgrader gradebook (CSV for the LMS, charts)"),
+    "report": (
+        "korea_nato.grading.report",
+        "grade report from the nbgrader gradebook (CSV for the LMS, charts)",
+    ),
     "doctor": ("korea_nato.doctor", "check that this installation is ready for the course"),
 }
 

@@ -1,6 +1,6 @@
 """The grade report: what ``nbgrader export`` hides, read straight from the gradebook.
 
-``python -m korea_nato.report`` (or ``korea-nato report``), run in the course directory, writes
+``python -m korea_nato.grading.report`` (or ``korea-nato report``), run in the course directory, writes
 to ``grade-report/``:
 
 - ``grades.csv``: one row per student and assignment, with a status (graded / failed to grade /
@@ -23,8 +23,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from korea_nato import integrity
-from korea_nato.grading import GradebookError, check_gradebook, configured_db_url
+from . import integrity
+from .gradebook import GradebookError, check_gradebook, configured_db_url
 
 GRADED = "graded"
 FAILED = "failed to grade"
@@ -73,7 +73,7 @@ def parts_of_assignment(course: Path, assignment: str) -> dict[tuple[str, str], 
 
 
 def integrity_findings(course: Path, student: str, assignment: str) -> list[str]:
-    """``kind (cell): detail`` for each finding of :mod:`korea_nato.integrity`."""
+    """``kind (cell): detail`` for each finding of :mod:`korea_nato.grading.integrity`."""
     submitted = course / "submitted" / student / assignment
     source = course / "source" / assignment
     if not submitted.is_dir() or not source.is_dir():

@@ -26,7 +26,7 @@ instructor's source notebook and reports:
 A finding is a prompt to read the notebook, not a verdict. Use :func:`scan` for one notebook,
 :func:`scan_submission_dir` for a student's assignment folder, or the command line::
 
-    python -m korea_nato.integrity submitted/*/ps2_drivers source/ps2_drivers
+    python -m korea_nato.grading.integrity submitted/*/ps2_drivers source/ps2_drivers
 """
 
 from __future__ import annotations
@@ -538,7 +538,7 @@ def scan_submission_dir(folder: str | PathLike, source_folder: str | PathLike) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m korea_nato.integrity",
+        prog="python -m korea_nato.grading.integrity",
         description="Flag submitted notebooks that tamper with grading. Exits 1 if anything is flagged.",
     )
     parser.add_argument("submitted", nargs="+", type=Path, help="a student's assignment folder (one or more)")
