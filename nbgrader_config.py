@@ -21,11 +21,38 @@ c.Execute.raise_on_iopub_timeout = False
 # restoring it from the gradebook grades the submission as if the cell were there.
 c.OverwriteCells.add_missing_cells = True
 
+# --- The grading sandbox ---------------------------------------------------------------------
+# Every submission runs in a kernel inside a bubblewrap sandbox (korea_nato.grading.sandbox):
+# no network, a read-only system, only its own folder writable, nothing else of this course
+# visible, limits on memory, CPU, files and processes. Before each test cell the grader checks
+# that the student's code has not changed how the kernel runs cells, and each test must print a
+# one-time token to count as run (korea_nato.grading.execution). Output is capped in bytes.
+c.Autograde.autograde_preprocessors = [
+    "korea_nato.grading.execution.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "korea_nato.grading.execution.LimitOutputBytes",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Limits of each sandboxed kernel (the defaults, written out so they are easy to change).
+c.SandboxKernelManager.memory_limit_mb = 2048
+c.SandboxKernelManager.cpu_limit_s = 600
+c.SandboxKernelManager.file_size_limit_mb = 64
+c.SandboxKernelManager.process_limit = 64
+c.SandboxKernelManager.open_files_limit = 256
+# Where bubblewrap is missing, grading refuses with the fix. Only on a machine where you trust
+# every submission, grade without the sandbox (the report then says the class was unsandboxed):
+# c.SandboxKernelManager.allow_unsandboxed = True
+
 # --- Feedback --------------------------------------------------------------------------------
-# nbgrader's feedback shows hidden tests by default. First shorten the tracebacks of cells
+# nbgrader's feedback shows hidden tests by default. First keep only the errors of cells with
+# hidden tests and remove any hidden line that a student's code printed elsewhere, then shorten the tracebacks of cells
 # with hidden tests (a traceback prints the lines around a failure, hidden ones too), then
 # remove the hidden lines themselves, then nbgrader's usual steps.
 c.GenerateFeedback.preprocessors = [
+    "korea_nato.grading.feedback.RedactHiddenTests",
     "korea_nato.grading.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.GetGrades",

@@ -1,0 +1,235 @@
+"""The grading sandbox: every kernel that runs a student's code starts inside bubblewrap.
+
+:class:`SandboxKernelManager` is a jupyter_client kernel manager that nbgrader uses through the
+course's ``nbgrader_config.py`` (``c.Execute.kernel_manager_class``, set by
+:class:`korea_nato.grading.execution.GuardedExecute`). Each kernel it starts:
+
+- runs in its own user (uid 65534), pid, ipc, uts, cgroup and network namespaces, with no
+  network at all: the kernel talks to nbgrader over unix sockets in a private folder;
+- sees a read-only system (``/usr``, ``/etc``, the Python installation and this package), a
+  private empty ``/tmp`` and home (so no IPython profile or startup file survives it), and, of
+  the course directory, only the submission's own working folder, writable, with the notebook
+  being graded masked (it holds the hidden tests after nbgrader restores them);
+- runs Python isolated (``-I``: no current folder on ``sys.path``, so a ``pandas.py`` beside
+  the notebook is never imported, and no ``PYTHON*`` variables);
+- has limits on memory, CPU time, file size, processes and open files;
+- takes every process it started with it when it ends (its pid namespace dies with it, and
+  bubblewrap dies with nbgrader).
+
+Where bubblewrap is missing or cannot run, starting a kernel fails with one message naming
+the fix. ``c.SandboxKernelManager.allow_unsandboxed = True`` (documented in the instructor
+guide) grades without the sandbox instead; ``korea-nato report`` and ``korea-nato doctor`` then
+say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, Unicode
+
+#: The uid (and gid) the kernel runs as inside its user namespace: "nobody".
+SANDBOX_UID = 65534
+#: Environment variables passed into the sandbox as they are (everything else is dropped).
+PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "OPENBLAS_CORETYPE",
+              "OPENBLAS_L2_SIZE", "KOREA_NATO_PROGRESS")
+INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`"
+OPT_OUT_HINT = (
+    "or, to grade without a sandbox on a machine you trust no student with, set "
+    "`c.SandboxKernelManager.allow_unsandboxed = True` in nbgrader_config.py (the report will say so)"
+)
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create its namespaces here."""
+
+
+@lru_cache(maxsize=1)
+def sandbox_problem() -> str | None:
+    """``None`` if bubblewrap can sandbox a kernel on this machine, else why not, with the fix."""
+    if not sys.platform.startswith("linux"):
+        return f"the grading sandbox needs Linux (this is {sys.platform}); " + OPT_OUT_HINT
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return f"bubblewrap (`bwrap`) is not installed: {INSTALL_HINT}; " + OPT_OUT_HINT
+    probe = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--die-with-parent",
+             *_system_binds(), "--proc", "/proc", "--dev", "/dev", "true"]
+    try:
+        result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap could not run ({error}); " + OPT_OUT_HINT
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        return (
+            f"bubblewrap cannot create its namespaces here ({reason}); allow unprivileged user "
+            "namespaces (sysctl kernel.unprivileged_userns_clone=1, or run the container with "
+            "--security-opt seccomp=unconfined), " + OPT_OUT_HINT
+        )
+    return None
+
+
+def _system_binds() -> list[str]:
+    """Read-only binds of the system folders a Python process needs (symlinks kept as links)."""
+    args: list[str] = []
+    for folder in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
+        path = Path(folder)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), folder]
+        elif path.is_dir():
+            args += ["--ro-bind", folder, folder]
+    return args
+
+
+def _python_folders() -> list[Path]:
+    """The folders the kernel's Python must read: installation, environment, this package."""
+    import korea_nato
+
+    folders = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix),
+               Path(korea_nato.__file__).resolve().parent}
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        folders.add(Path(sysconfig.get_paths()[name]))
+    folders.add(Path(sys.executable).resolve().parent.parent)
+    # Editable installs of other packages: whatever their finders point at is read-only too.
+    existing = {folder.resolve() for folder in folders if folder.exists()}
+    # Bind the outermost ones only (a folder inside another is already visible).
+    return sorted(f for f in existing if not any(f != o and o in f.parents for o in existing))
+
+
+def _matplotlib_cache() -> Path | None:
+    """The grader's matplotlib cache folder, copied into each sandbox so fonts aren't rebuilt."""
+    try:
+        from matplotlib import get_cachedir
+    except ImportError:
+        return None
+    path = Path(get_cachedir())
+    return path if path.is_dir() else None
+
+
+def bwrap_command(kernel_cmd: list[str], workdir: Path, private: Path, *, memory_mb: int, cpu_seconds: int,
+                  file_mb: int, processes: int, open_files: int) -> list[str]:
+    """The command that runs ``kernel_cmd`` in the sandbox, with ``workdir`` its only writable folder.
+
+    ``private`` is the kernel's own folder (its unix sockets, connection file, home and
+    caches), bound at the same path so nbgrader reaches the sockets by the same name.
+    """
+    workdir = workdir.resolve()
+    home = private / "home"
+    args = ["bwrap", "--die-with-parent", "--unshare-all", "--unshare-user",
+            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grading-sandbox",
+            *_system_binds()]
+    for folder in _python_folders():
+        args += ["--ro-bind", str(folder), str(folder)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--bind", str(private), str(private),
+             "--bind", str(workdir), str(workdir)]
+    # The notebook being graded holds the hidden tests once nbgrader has restored its cells.
+    for notebook in sorted(workdir.rglob("*.ipynb")):
+        args += ["--ro-bind", "/dev/null", str(notebook)]
+    args += ["--chdir", str(workdir), "--clearenv"]
+    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    env |= {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": "/tmp",
+        "IPYTHONDIR": str(home / ".ipython"),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / ".local/share/jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(private / "runtime"),
+        "MPLCONFIGDIR": str(private / "matplotlib"),
+        "MPLBACKEND": "agg",
+        "MALLOC_ARENA_MAX": "2",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    for name, value in sorted(env.items()):
+        args += ["--setenv", name, value]
+    # prlimit (util-linux) sets the limits and replaces itself by the kernel. Interrupts reach
+    # the kernel through its process group; bubblewrap itself ignores them (see FIELD-NOTES).
+    limits = [f"--as={memory_mb * 2**20}", f"--cpu={cpu_seconds}", f"--fsize={file_mb * 2**20}",
+              f"--nproc={processes}", f"--nofile={open_files}"]
+    return args + ["prlimit", *limits, "--", *kernel_cmd]
+
+
+def isolated_kernel_cmd(kernel_cmd: list[str]) -> list[str]:
+    """The kernel command with Python isolated (``-I``) when it starts a Python kernel."""
+    if kernel_cmd and Path(kernel_cmd[0]).name.startswith("python") and "-I" not in kernel_cmd[1:2]:
+        return [kernel_cmd[0], "-I", *kernel_cmd[1:]]
+    return kernel_cmd
+
+
+def _ignore_interrupt() -> None:  # pragma: no cover -- runs in the child between fork and exec
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels run in the grading sandbox (see the module docstring)."""
+
+    allow_unsandboxed = Bool(
+        False,
+        help="Start kernels without the sandbox where bubblewrap is missing (the report says so).",
+    ).tag(config=True)
+    memory_limit_mb = Integer(2048, help="Address-space limit of the kernel, MiB.").tag(config=True)
+    cpu_limit_s = Integer(600, help="CPU time of one kernel, all cells together, seconds.").tag(config=True)
+    file_size_limit_mb = Integer(64, help="Largest file the kernel may write, MiB.").tag(config=True)
+    process_limit = Integer(
+        64, help="Processes and threads the kernel may run (its user namespace's count)."
+    ).tag(config=True)
+    open_files_limit = Integer(256, help="Open files of the kernel.").tag(config=True)
+    private_root = Unicode("", help="Where each kernel's private folder is made (default: the temp dir).").tag(
+        config=True
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sandboxed = False
+        problem = sandbox_problem()
+        if problem is not None:
+            if not self.allow_unsandboxed:
+                raise SandboxUnavailable(f"grading refused: {problem}")
+            self.log.warning("Grading WITHOUT the sandbox: %s", problem)
+            return
+        self.sandboxed = True
+        self._private = Path(tempfile.mkdtemp(prefix="korea-nato-kernel-", dir=self.private_root or None))
+        # Unix sockets in the private folder: the kernel needs no network, and two kernels
+        # started at once can never race for a port.
+        self.transport = "ipc"
+        self.ip = str(self._private / "kernel")
+        self.connection_file = str(self._private / "connection.json")
+
+    async def _async_pre_start_kernel(self, **kw):
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        if not self.sandboxed:
+            return kernel_cmd, kw
+        for name in ("home", "runtime", "matplotlib"):
+            (self._private / name).mkdir(exist_ok=True)
+        cache = _matplotlib_cache()
+        if cache is not None:
+            for font_list in cache.glob("fontlist-*.json"):
+                shutil.copy(font_list, self._private / "matplotlib" / font_list.name)
+        workdir = Path(kw.get("cwd") or os.getcwd())
+        command = bwrap_command(
+            isolated_kernel_cmd(kernel_cmd), workdir, self._private,
+            memory_mb=self.memory_limit_mb, cpu_seconds=self.cpu_limit_s, file_mb=self.file_size_limit_mb,
+            processes=self.process_limit, open_files=self.open_files_limit,
+        )
+        command[0] = shutil.which("bwrap") or command[0]
+        kw["env"] = {key: value for key, value in (kw.get("env") or os.environ).items() if key != "JPY_PARENT_PID"}
+        kw["preexec_fn"] = _ignore_interrupt
+        (self._private / "sandbox.json").write_text(json.dumps({"command": command}, indent=1))
+        return command, kw
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self.sandboxed and not restart:
+            shutil.rmtree(self._private, ignore_errors=True)
