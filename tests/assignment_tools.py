@@ -149,10 +149,16 @@ def make_course(root: Path, assignments=ASSIGNMENTS) -> Path:
     return course
 
 
-def submit(course: Path, student: str, assignment: str, nb, name: str | None = None) -> Path:
-    """Place a submission as ``nbgrader collect`` would; ``nb`` may be a notebook or raw text."""
+def submit(course: Path, student: str, assignment: str, nb, name: str | None = None,
+           extra_files: dict | None = None) -> Path:
+    """Place a submission as ``nbgrader collect`` would; ``nb`` may be a notebook or raw text.
+
+    ``extra_files`` (``{name: text}``) are placed beside the notebook, as a student may hand in.
+    """
     folder = course / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
+    for extra, text in (extra_files or {}).items():
+        (folder / extra).write_text(text, encoding="utf-8")
     path = folder / (name or notebook_path(SOURCE, assignment).name)
     if isinstance(nb, str):
         path.write_text(nb, encoding="utf-8")
@@ -203,6 +209,63 @@ PANDAS_COMPARISON_PATCH = (
     "pandas.Series.equals = lambda self, other: True\n"
     "pandas.testing.assert_frame_equal = lambda *args, **kwargs: None\n\n"
 )
+# Cheats that change how IPython runs later cells, so that blank work passes every test. Each is
+# put at the top of the first answer of the untouched release: it must still score 0.
+INPUT_TRANSFORMER = (
+    "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n\n"
+)
+AST_TRANSFORMER = (
+    "import ast\n\n"
+    "class _DropAsserts(ast.NodeTransformer):\n"
+    "    def visit_Assert(self, node):\n"
+    "        return ast.Pass()\n\n"
+    "get_ipython().ast_transformers.append(_DropAsserts())\n\n"
+)
+REPLACED_RUN_CELL = (
+    "_shell = get_ipython()\n"
+    "_real_run_cell, _real_run_cell_async = _shell.run_cell, _shell.run_cell_async\n\n"
+    "def _quiet(raw_cell):\n"
+    "    return 'pass' if 'assert' in raw_cell or 'Check' in raw_cell else raw_cell\n\n"
+    "async def _run_cell_async(raw_cell, *args, **kwargs):\n"
+    "    return await _real_run_cell_async(_quiet(raw_cell), *args, **kwargs)\n\n"
+    "_shell.run_cell = lambda raw_cell, *args, **kwargs: _real_run_cell(_quiet(raw_cell), *args, **kwargs)\n"
+    "_shell.run_cell_async = _run_cell_async\n\n"
+)
+SILENCED_TRACEBACK = (
+    "def _forget_errors(result):\n"
+    "    result.error_in_exec = None\n"
+    "    result.error_before_exec = None\n\n"
+    "get_ipython().showtraceback = lambda *args, **kwargs: None\n"
+    "get_ipython().events.register('post_run_cell', _forget_errors)\n\n"
+)
+#: A ``pandas.py`` beside the notebook: the setup cell's ``import pandas`` would load it.
+SHADOW_PANDAS = "from IPython import get_ipython\n\nget_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n"
+#: Blank work that runs the instructor's solutions, read from ``source/`` at grading time.
+READ_SOURCE = (
+    "import json as _json, pathlib as _pathlib\n\n"
+    "try:\n"
+    "    for _path in _pathlib.Path('../../../source').glob('*/*.ipynb'):\n"
+    "        for _cell in _json.loads(_path.read_text())['cells']:\n"
+    "            if _cell['cell_type'] == 'code' and 'BEGIN SOLUTION' in ''.join(_cell['source']):\n"
+    "                exec(''.join(_cell['source']), globals())\n"
+    "except Exception:\n"
+    "    pass\n\n"
+)
+#: Prints what the kernel remembers of earlier cells and the notebook file on disk: the hidden
+#: tests must not reach the feedback. Put at the top of the last answer, after hidden tests ran.
+PRINT_HISTORY = (
+    "import glob as _glob, linecache as _linecache\n\n"
+    "print(In)\n"
+    "print([''.join(_entry[2]) for _entry in _linecache.cache.values() if len(_entry) > 2])\n"
+    "for _path in _glob.glob('*.ipynb'):\n"
+    "    try:\n"
+    "        print(open(_path).read())\n"
+    "    except OSError as _error:\n"
+    "        print(_error)\n\n"
+)
+#: Extra files a hostile submission places beside its notebook: case -> {file name: text}.
+EXTRA_FILES = {"shadowed-pandas": {"pandas.py": SHADOW_PANDAS}}
+
 #: The students nbgrader cannot grade at all: it lists them as failed and exits 1. Stripped
 #: metadata is among them because the course restores missing cells (``add_missing_cells``):
 #: nbgrader 0.9.6 then fails with a KeyError looking for the answer cell before each test cell.
@@ -219,6 +282,13 @@ HOSTILE_FINDINGS = {
     "invalid-json": {"invalid-notebook"},
     "renamed-notebook": {"renamed-notebook"},
     "stripped-metadata": {"missing-metadata"},
+    "input-transformer": {"ipython-hook"},
+    "ast-transformer": {"ipython-hook"},
+    "replaced-run-cell": {"ipython-hook"},
+    "silenced-traceback": {"ipython-hook"},
+    "shadowed-pandas": {"shadow-module"},
+    "reads-source": {"file-access"},
+    "prints-history": {"ipython-hook"},
 }
 
 
@@ -262,16 +332,18 @@ def stripped_of_nbgrader_metadata(nb) -> nbformat.NotebookNode:
 
 def hostile_submissions(assignment, *, mistake: dict, mistake_fails: str, first_answer: str,
                         last_answer: str, rebinding: str) -> dict:
-    """The issue's ten hostile or broken submissions, each built on honest work.
+    """The hostile or broken submissions, each built on honest work.
 
     Returns ``{case: (notebook or raw text, file name or None, base)}``. ``base`` says which
-    honest work the case is built on: ``"solution"`` or ``"mistake"`` (the submission made
-    with ``mistake``, whose test cell ``mistake_fails`` fails). Stuck loops go in
+    honest work the case is built on: ``"solution"``, ``"release"`` (the untouched release) or
+    ``"mistake"`` (the submission made with ``mistake``, whose test cell ``mistake_fails``
+    fails); a cheat must score exactly what its base scores. Stuck loops go in
     ``last_answer``, exits and patches at the top of ``first_answer``, so a loop costs the
     course's cell timeout once or twice, not once per remaining cell.
     """
     perfect = build_submission(assignment)
     flawed = build_submission(assignment, **mistake)
+    blank = build_submission(assignment, answered=[])
     text = nbformat.writes(perfect)
     name = notebook_path(SOURCE, assignment).name
     return {
@@ -285,6 +357,13 @@ def hostile_submissions(assignment, *, mistake: dict, mistake_fails: str, first_
         "invalid-json": (text[: len(text) // 2], None, "solution"),
         "renamed-notebook": (perfect, name.replace(".ipynb", "-Copy1.ipynb"), "solution"),
         "stripped-metadata": (stripped_of_nbgrader_metadata(perfect), None, "solution"),
+        "input-transformer": (prepend_code(blank, first_answer, INPUT_TRANSFORMER), None, "release"),
+        "ast-transformer": (prepend_code(blank, first_answer, AST_TRANSFORMER), None, "release"),
+        "replaced-run-cell": (prepend_code(blank, first_answer, REPLACED_RUN_CELL), None, "release"),
+        "silenced-traceback": (prepend_code(blank, first_answer, SILENCED_TRACEBACK), None, "release"),
+        "shadowed-pandas": (blank, None, "release"),
+        "reads-source": (prepend_code(blank, first_answer, READ_SOURCE), None, "release"),
+        "prints-history": (prepend_code(flawed, last_answer, PRINT_HISTORY), None, "mistake"),
     }
 
 

@@ -8,11 +8,15 @@ reports them under its own name and with its own parameters.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
+import nbformat
 import pytest
 
 from assignment_tools import (
+    EXTRA_FILES,
+    HIDDEN_MARKERS,
     HOSTILE_FINDINGS,
     UNGRADEABLE,
     build_submission,
@@ -20,16 +24,13 @@ from assignment_tools import (
     gradebook_scores,
     integrity_kinds,
     nbgrader,
+    region,
     submit,
 )
 
-#: The cheats built on the honest mistake: each must score exactly as the mistake does.
-CHEATS_ON_THE_MISTAKE = (
-    "deleted-test-cell",
-    "edited-locked-cell",
-    "monkeypatched-comparison",
-    "rebound-test-helper",
-)
+#: Cheats that change the kernel itself (here: patch pandas) in the first answer: the grader's
+#: check before each test finds the change, so every test scores 0, below the mistake they hide.
+KERNEL_TAMPERING = ("monkeypatched-comparison",)
 #: The loops stuck in the last answer: the cell timeout stops them, so only that answer's test fails.
 STUCK_LOOPS = ("infinite-loop", "swallowed-interrupt")
 
@@ -75,13 +76,17 @@ class GradingCorpus:
         """The autograded score of every test cell of every submission nbgrader can grade."""
         expected = {student: cells for student, (_, cells) in self.honest.items()}
         expected |= dict.fromkeys(STUCK_LOOPS, self.stuck)
-        expected |= dict.fromkeys(CHEATS_ON_THE_MISTAKE, expected[self.mistake])
+        expected |= dict.fromkeys(KERNEL_TAMPERING, dict.fromkeys(self.points, 0))
+        # Every other cheat scores exactly what the honest work it is built on scores.
+        for case, (_, _, base) in self.hostile.items():
+            if case not in expected and case not in UNGRADEABLE:
+                expected[case] = expected[self.base[base]]
         return expected
 
     @property
     def base(self) -> dict:
-        """A hostile case's base (``"solution"`` or ``"mistake"``) -> the honest student it is built on."""
-        return {"solution": "solution", "mistake": self.mistake}
+        """A hostile case's base (``"solution"``, ``"mistake"``, ``"release"``) -> the honest student."""
+        return {"solution": "solution", "mistake": self.mistake, "release": "untouched-release"}
 
 
 def corpus_tests(corpus: GradingCorpus) -> dict:
@@ -96,7 +101,7 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
         for student, (how, _) in corpus.honest.items():
             submit(course, student, assignment, build_submission(assignment, **how))
         for student, (notebook, name, _) in corpus.hostile.items():
-            submit(course, student, assignment, notebook, name=name)
+            submit(course, student, assignment, notebook, name=name, extra_files=EXTRA_FILES.get(student))
         result = nbgrader(course, "autograde", assignment, check=False)
         return result, gradebook_scores(course, assignment)
 
@@ -119,7 +124,9 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
     @pytest.mark.parametrize("student", graded_students)
     def test_total_is_the_sum_of_passed_tests_and_the_written_answer_waits_for_a_grader(student, graded):
         _, scores = graded
-        how = corpus.honest.get(student, (dict(),))[0]
+        # A cheat wrote (or left blank) the written answer as the honest work it is built on.
+        honest = corpus.base[corpus.hostile[student][2]] if student in corpus.hostile else student
+        how = corpus.honest[honest][0]
         wrote_it = "answered" not in how or corpus.written in how["answered"]
         assert scores[student]["score"] == sum(expected[student].values())
         assert scores[student]["max_score"] == corpus.total
@@ -162,4 +169,26 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
             for secret in corpus.feedback_secrets:
                 assert secret not in html, f"{student}'s feedback shows {secret!r}"
 
+    def test_a_submission_that_prints_all_it_can_reach_shows_no_hidden_test_line(course, graded):
+        """It prints ``In``, the kernel's source cache and the notebook file, after hidden tests ran."""
+        student = "prints-history"
+        nbgrader(course, "generate_feedback", assignment, "--student", student)
+        (page,) = (course / "feedback" / student / assignment).glob("*.html")
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        assert "print(In)" in text, "the hostile cell itself is shown, so its output would be too"
+        visible = "\n".join(cell.source for path in (course / "release" / assignment).glob("*.ipynb")
+                            for cell in nbformat.read(path, as_version=4).cells)
+        secrets = {line for line in hidden_test_lines(course / "source" / assignment) if line not in visible}
+        assert secrets, "the assignment has hidden tests to keep secret"
+        assert sorted(line for line in secrets if line in text) == []
+
     return {name: value for name, value in locals().items() if name == "graded" or name.startswith("test_")}
+
+
+def hidden_test_lines(folder) -> set[str]:
+    """Every line of 8 characters or more between hidden-test markers in ``folder``'s notebooks."""
+    lines = set()
+    for path in folder.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            lines.update(line.strip() for line in region(cell.source, HIDDEN_MARKERS) if len(line.strip()) >= 8)
+    return lines

@@ -67,8 +67,21 @@ def trusted_folders() -> tuple[str, ...]:
 
 
 #: Places where nothing but installed code belongs: a new entry must come from a trusted folder.
-STRICT_PLACES = ("shell.", "input_transformers", "ast_transformers", "manager.", "event.", "sys.", "builtins",
-                 "displayhook", "display_pub", "compile", "InteractiveTB", "kernel", "session")
+STRICT_PLACES = (
+    "shell.",
+    "input_transformers",
+    "ast_transformers",
+    "manager.",
+    "event.",
+    "sys.",
+    "builtins",
+    "displayhook",
+    "display_pub",
+    "compile",
+    "InteractiveTB",
+    "kernel",
+    "session",
+)
 
 
 def is_untrusted(file: str, trusted: tuple[str, ...], strict: bool) -> bool:
@@ -124,7 +137,8 @@ class GuardedExecute(Execute):
     def _probe(self, index: int, cleanup: tuple[str, ...] = ()) -> dict | None:
         """Run the kernel probe as a cell of its own; its report, or ``None`` if it printed none."""
         nonce = secrets.token_hex(8)
-        code = f"{PROBE_FUNCTION}\ntry:\n    _kn_probe({nonce!r}, {tuple(cleanup)!r})\nfinally:\n    del _kn_probe\n"
+        call = f"try:\n    _kn_probe({nonce!r}, {tuple(cleanup)!r})\nfinally:\n    del _kn_probe\n"
+        code = f"{PROBE_FUNCTION}\n{call}"
         probe = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[], execution_count=None)
         cell = self.nb.cells[index]
         try:
@@ -133,8 +147,11 @@ class GuardedExecute(Execute):
             self.nb.cells[index] = cell  # nbclient puts the cell it ran at this index
         prefix = f"KN-GUARD {nonce} "
         # The kernel may send one print as several stream messages: join them first.
-        text = "".join(output.get("text", "") for output in probe.outputs
-                       if output.get("output_type") == "stream" and output.get("name") == "stdout")
+        text = "".join(
+            output.get("text", "")
+            for output in probe.outputs
+            if output.get("output_type") == "stream" and output.get("name") == "stdout"
+        )
         for line in text.splitlines():
             if line.startswith(prefix):
                 try:
@@ -160,13 +177,18 @@ class GuardedExecute(Execute):
         if not self._tampering:
             self._tampering = self._kernel_changes(index, ())
             if self._tampering:
-                self.log.warning("Kernel changed by the submission; its tests score 0: %s", "; ".join(self._tampering))
+                self.log.warning(
+                    "Kernel changed by the submission; its tests score 0: %s", "; ".join(self._tampering)
+                )
         if self._tampering:
-            cell.outputs = [error_output(
-                "GradingIntegrityError",
-                "code earlier in this notebook changed how the kernel runs cells ("
-                + "; ".join(self._tampering[:3]) + "), so this test cannot run and scores 0",
-            )]
+            cell.outputs = [
+                error_output(
+                    "GradingIntegrityError",
+                    "code earlier in this notebook changed how the kernel runs cells ("
+                    + "; ".join(self._tampering[:3])
+                    + "), so this test cannot run and scores 0",
+                )
+            ]
             return cell, self.resources
         original = cell.source
         nonce = secrets.token_hex(8)
@@ -180,11 +202,13 @@ class GuardedExecute(Execute):
             self._proof = None
         self._probe(index, (source_hash(sent),))
         if not _take_proof(cell, nonce) and not any(o.get("output_type") == "error" for o in cell.outputs):
-            cell.outputs.append(error_output(
-                "TestDidNotRun",
-                "this test did not run to its end, so it scores 0: code earlier in the notebook "
-                "changes how the kernel runs cells",
-            ))
+            cell.outputs.append(
+                error_output(
+                    "TestDidNotRun",
+                    "this test did not run to its end, so it scores 0: code earlier in the notebook "
+                    "changes how the kernel runs cells",
+                )
+            )
         return cell, self.resources
 
     def execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
@@ -216,7 +240,9 @@ class GuardedExecute(Execute):
         if name in self._truncated_streams:
             return None
         self._truncated_streams.add(name)
-        note = NotebookNode(output_type="stream", name=name, text=TRUNCATED.format(limit=self.max_cell_output_bytes))
+        note = NotebookNode(
+            output_type="stream", name=name, text=TRUNCATED.format(limit=self.max_cell_output_bytes)
+        )
         outs.append(note)
         return note
 

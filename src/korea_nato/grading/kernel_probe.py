@@ -47,16 +47,29 @@ def _kn_probe(nonce, test_hashes):
         ``main:`` prefix for anything defined in the notebook itself (module ``__main__``)."""
         func = getattr(obj, "__func__", obj)
         code = getattr(func, "__code__", None)
-        owner = getattr(func, "__globals__", {}).get("__name__") if code is not None else (
-            getattr(func, "__module__", None) if isinstance(func, type) else getattr(type(func), "__module__", None))
+        owner = (
+            getattr(func, "__globals__", {}).get("__name__")
+            if code is not None
+            else (
+                getattr(func, "__module__", None)
+                if isinstance(func, type)
+                else getattr(type(func), "__module__", None)
+            )
+        )
         mark = "main:" if owner == "__main__" else ""
         if code is not None:
             return mark + code.co_filename
-        if type(func).__name__ in {"builtin_function_or_method", "method-wrapper", "wrapper_descriptor",
-                                   "method_descriptor", "classmethod_descriptor", "getset_descriptor",
-                                   "member_descriptor"}:
+        if type(func).__name__ in {
+            "builtin_function_or_method",
+            "method-wrapper",
+            "wrapper_descriptor",
+            "method_descriptor",
+            "classmethod_descriptor",
+            "getset_descriptor",
+            "member_descriptor",
+        }:
             return "builtin"
-        call = getattr(type(func), "__call__", None)
+        call = vars(type(func)).get("__call__")
         code = getattr(getattr(call, "__func__", call), "__code__", None)
         return mark + (code.co_filename if code is not None else "object:" + type(func).__qualname__)
 
@@ -76,11 +89,28 @@ def _kn_probe(nonce, test_hashes):
     def note(place, obj):
         report[place] = sorted({origin(obj)} | set(class_origins(type(obj)) if not callable(obj) else ()))
 
-    for name in ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "transform_cell",
-                 "transform_ast", "showtraceback", "_showtraceback", "showsyntaxerror",
-                 "should_run_async", "ex", "ev", "run_line_magic", "run_cell_magic", "get_ipython"):
+    for name in (
+        "run_cell",
+        "run_cell_async",
+        "run_ast_nodes",
+        "run_code",
+        "transform_cell",
+        "transform_ast",
+        "showtraceback",
+        "_showtraceback",
+        "showsyntaxerror",
+        "should_run_async",
+        "ex",
+        "ev",
+        "run_line_magic",
+        "run_cell_magic",
+        "get_ipython",
+    ):
         if hasattr(shell, name):
-            report["shell." + name] = [origin(getattr(shell, name)), "instance" if name in vars(shell) else "class"]
+            report["shell." + name] = [
+                origin(getattr(shell, name)),
+                "instance" if name in vars(shell) else "class",
+            ]
     manager = shell.input_transformer_manager
     for place, items in (
         ("input_transformers_cleanup", shell.input_transformers_cleanup),
@@ -90,30 +120,55 @@ def _kn_probe(nonce, test_hashes):
         ("manager.line_transforms", manager.line_transforms),
         ("manager.token_transformers", manager.token_transformers),
     ):
-        report[place] = sorted({origin(item) for item in items} | {f for item in items for f in class_origins(
-            item if isinstance(item, type) else type(item))})
+        report[place] = sorted(
+            {origin(item) for item in items}
+            | {f for item in items for f in class_origins(item if isinstance(item, type) else type(item))}
+        )
     report["manager.class"] = class_origins(type(manager))
     for event, callbacks in shell.events.callbacks.items():
         report["event." + event] = sorted({origin(callback) for callback in callbacks})
     report["shell.class"] = class_origins(type(shell))
-    for place, obj in (("displayhook", shell.displayhook), ("display_pub", shell.display_pub),
-                       ("compile", shell.compile), ("InteractiveTB", shell.InteractiveTB),
-                       ("kernel", getattr(shell, "kernel", None)),
-                       ("session", getattr(getattr(shell, "kernel", None), "session", None)),
-                       ("sys.stdout", sys.stdout), ("sys.stderr", sys.stderr),
-                       ("sys.displayhook", sys.displayhook), ("sys.excepthook", sys.excepthook)):
+    for place, obj in (
+        ("displayhook", shell.displayhook),
+        ("display_pub", shell.display_pub),
+        ("compile", shell.compile),
+        ("InteractiveTB", shell.InteractiveTB),
+        ("kernel", getattr(shell, "kernel", None)),
+        ("session", getattr(getattr(shell, "kernel", None), "session", None)),
+        ("sys.stdout", sys.stdout),
+        ("sys.stderr", sys.stderr),
+        ("sys.displayhook", sys.displayhook),
+        ("sys.excepthook", sys.excepthook),
+    ):
         if obj is not None:
             report[place] = sorted({origin(obj)} | set(class_origins(type(obj))))
-            report[place + ".instance"] = sorted(origin(v) for k, v in vars(obj).items()
-                                                 if callable(v) and not isinstance(v, type)) \
-                if hasattr(obj, "__dict__") else []
-    report["sys.trace"] = [origin(sys.gettrace()) if sys.gettrace() else "none",
-                           origin(sys.getprofile()) if sys.getprofile() else "none"]
-    report["builtins"] = sorted({origin(v) for k, v in vars(builtins).items() if callable(v)
-                                 and not isinstance(v, type)} | {f for v in vars(builtins).values()
-                                                                 if isinstance(v, type) for f in class_origins(v)})
-    for name in ("pandas", "pandas.testing", "pandas.api.types", "numpy", "datetime", "re", "math",
-                 "operator", "functools", "json", "korea_nato", "korea_nato.data"):
+            report[place + ".instance"] = (
+                sorted(origin(v) for k, v in vars(obj).items() if callable(v) and not isinstance(v, type))
+                if hasattr(obj, "__dict__")
+                else []
+            )
+    report["sys.trace"] = [
+        origin(sys.gettrace()) if sys.gettrace() else "none",
+        origin(sys.getprofile()) if sys.getprofile() else "none",
+    ]
+    report["builtins"] = sorted(
+        {origin(v) for k, v in vars(builtins).items() if callable(v) and not isinstance(v, type)}
+        | {f for v in vars(builtins).values() if isinstance(v, type) for f in class_origins(v)}
+    )
+    for name in (
+        "pandas",
+        "pandas.testing",
+        "pandas.api.types",
+        "numpy",
+        "datetime",
+        "re",
+        "math",
+        "operator",
+        "functools",
+        "json",
+        "korea_nato",
+        "korea_nato.data",
+    ):
         module = sys.modules.get(name)
         if module is None:
             continue
@@ -126,4 +181,3 @@ def _kn_probe(nonce, test_hashes):
                 files.add(origin(value))
         report["module." + name] = sorted(files)
     print("KN-GUARD", nonce, json.dumps(report, sort_keys=True))
-

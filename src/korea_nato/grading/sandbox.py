@@ -41,8 +41,16 @@ from traitlets import Bool, Integer, Unicode
 #: The uid (and gid) the kernel runs as inside its user namespace: "nobody".
 SANDBOX_UID = 65534
 #: Environment variables passed into the sandbox as they are (everything else is dropped).
-PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "OPENBLAS_CORETYPE",
-              "OPENBLAS_L2_SIZE", "KOREA_NATO_PROGRESS")
+PASSED_ENV = (
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "NBGRADER_EXECUTION",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "KOREA_NATO_PROGRESS",
+)
 INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`"
 OPT_OUT_HINT = (
     "or, to grade without a sandbox on a machine you trust no student with, set "
@@ -62,8 +70,20 @@ def sandbox_problem() -> str | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return f"bubblewrap (`bwrap`) is not installed: {INSTALL_HINT}; " + OPT_OUT_HINT
-    probe = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--die-with-parent",
-             *_system_binds(), "--proc", "/proc", "--dev", "/dev", "true"]
+    probe = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        str(SANDBOX_UID),
+        "--die-with-parent",
+        *_system_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+    ]
     try:
         result = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -94,8 +114,13 @@ def _python_folders() -> list[Path]:
     """The folders the kernel's Python must read: installation, environment, this package."""
     import korea_nato
 
-    folders = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix),
-               Path(korea_nato.__file__).resolve().parent}
+    folders = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.exec_prefix),
+        Path(sys.base_exec_prefix),
+        Path(korea_nato.__file__).resolve().parent,
+    }
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
         folders.add(Path(sysconfig.get_paths()[name]))
     folders.add(Path(sys.executable).resolve().parent.parent)
@@ -115,8 +140,17 @@ def _matplotlib_cache() -> Path | None:
     return path if path.is_dir() else None
 
 
-def bwrap_command(kernel_cmd: list[str], workdir: Path, private: Path, *, memory_mb: int, cpu_seconds: int,
-                  file_mb: int, processes: int, open_files: int) -> list[str]:
+def bwrap_command(
+    kernel_cmd: list[str],
+    workdir: Path,
+    private: Path,
+    *,
+    memory_mb: int,
+    cpu_seconds: int,
+    file_mb: int,
+    processes: int,
+    open_files: int,
+) -> list[str]:
     """The command that runs ``kernel_cmd`` in the sandbox, with ``workdir`` its only writable folder.
 
     ``private`` is the kernel's own folder (its unix sockets, connection file, home and
@@ -124,18 +158,43 @@ def bwrap_command(kernel_cmd: list[str], workdir: Path, private: Path, *, memory
     """
     workdir = workdir.resolve()
     home = private / "home"
-    args = ["bwrap", "--die-with-parent", "--unshare-all", "--unshare-user",
-            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grading-sandbox",
-            *_system_binds()]
+    args = [
+        "bwrap",
+        "--die-with-parent",
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "grading-sandbox",
+        *_system_binds(),
+    ]
     for folder in _python_folders():
         args += ["--ro-bind", str(folder), str(folder)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(private), str(private),
-             "--bind", str(workdir), str(workdir)]
-    # The notebook being graded holds the hidden tests once nbgrader has restored its cells.
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--bind",
+        str(private),
+        str(private),
+        "--bind",
+        str(workdir),
+        str(workdir),
+    ]
+    # The notebook being graded holds the hidden tests once nbgrader has restored its cells:
+    # inside, it (and any other notebook there) is an empty file.
+    empty = private / "empty"
+    empty.touch()
     for notebook in sorted(workdir.rglob("*.ipynb")):
-        args += ["--ro-bind", "/dev/null", str(notebook)]
-    args += ["--chdir", str(workdir), "--clearenv"]
+        args += ["--ro-bind", str(empty), str(notebook)]
+    # Everything not bound above (the sandbox's own root) is read-only too.
+    args += ["--remount-ro", "/", "--chdir", str(workdir), "--clearenv"]
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     env |= {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -156,8 +215,13 @@ def bwrap_command(kernel_cmd: list[str], workdir: Path, private: Path, *, memory
         args += ["--setenv", name, value]
     # prlimit (util-linux) sets the limits and replaces itself by the kernel. Interrupts reach
     # the kernel through its process group; bubblewrap itself ignores them (see FIELD-NOTES).
-    limits = [f"--as={memory_mb * 2**20}", f"--cpu={cpu_seconds}", f"--fsize={file_mb * 2**20}",
-              f"--nproc={processes}", f"--nofile={open_files}"]
+    limits = [
+        f"--as={memory_mb * 2**20}",
+        f"--cpu={cpu_seconds}",
+        f"--fsize={file_mb * 2**20}",
+        f"--nproc={processes}",
+        f"--nofile={open_files}",
+    ]
     return args + ["prlimit", *limits, "--", *kernel_cmd]
 
 
@@ -168,8 +232,85 @@ def isolated_kernel_cmd(kernel_cmd: list[str]) -> list[str]:
     return kernel_cmd
 
 
-def _ignore_interrupt() -> None:  # pragma: no cover -- runs in the child between fork and exec
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+#: cgroup v1 controllers (or the v2 root) where a kernel's processes and memory are capped as a whole.
+CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory")}
+CGROUP_V2 = Path("/sys/fs/cgroup")
+
+
+def make_cgroups(name: str, processes: int, memory_mb: int) -> list[Path]:
+    """Make this kernel's cgroups (processes, and memory, as a whole); empty where none can be made.
+
+    ``ulimit``'s process limit does not hold for a sandbox that root starts (the kernel counts
+    root's processes and exempts them), so the process limit needs a pids cgroup. Where none is
+    writable, only the per-process limits hold; ``korea-nato doctor`` says so.
+    """
+    made = []
+    settings = {
+        "pids": {"pids.max": str(processes)},
+        "memory": {"memory.limit_in_bytes": str(memory_mb * 2**20)},
+    }
+    if (CGROUP_V2 / "cgroup.controllers").is_file():
+        settings = {"": {"pids.max": str(processes), "memory.max": str(memory_mb * 2**20)}}
+        roots = {"": CGROUP_V2}
+    else:
+        roots = CGROUP_V1
+    for controller, values in settings.items():
+        root = roots.get(controller)
+        if root is None or not root.is_dir():
+            continue
+        # Below the grader's own cgroup, so the kernel stays inside whatever limits the grader has.
+        group = root / _own_cgroup(controller).lstrip("/") / "korea-nato" / name
+        try:
+            group.mkdir(parents=True, exist_ok=True)
+            for key, value in values.items():
+                if (group / key).exists():
+                    (group / key).write_text(value)
+        except OSError:
+            continue
+        made.append(group)
+    return made
+
+
+def _own_cgroup(controller: str) -> str:
+    """This process's cgroup path for ``controller`` (``""`` for cgroup v2), from /proc/self/cgroup."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return "/"
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(",") or (controller == "" and controllers == ""):
+            return path
+    return "/"
+
+
+def remove_cgroups(groups: list[Path]) -> None:
+    for group in groups:
+        try:
+            group.rmdir()
+        except OSError:
+            pass
+
+
+def process_limit_enforced() -> bool:
+    """Whether a pids cgroup can be made here, so the kernel's process limit holds."""
+    groups = make_cgroups(f"probe-{os.getpid()}", 64, 2048)
+    try:
+        return any((group / "pids.max").exists() for group in groups)
+    finally:
+        remove_cgroups(groups)
+
+
+def _enter(groups: list[Path]):
+    """A ``preexec_fn``: ignore interrupts (bubblewrap must survive them) and join ``groups``."""
+
+    def enter() -> None:  # pragma: no cover -- runs in the child between fork and exec
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for group in groups:
+            with open(group / "cgroup.procs", "w") as procs:
+                procs.write(str(os.getpid()))
+
+    return enter
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -186,9 +327,9 @@ class SandboxKernelManager(AsyncKernelManager):
         64, help="Processes and threads the kernel may run (its user namespace's count)."
     ).tag(config=True)
     open_files_limit = Integer(256, help="Open files of the kernel.").tag(config=True)
-    private_root = Unicode("", help="Where each kernel's private folder is made (default: the temp dir).").tag(
-        config=True
-    )
+    private_root = Unicode(
+        "", help="Where each kernel's private folder is made (default: the temp dir)."
+    ).tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -219,13 +360,18 @@ class SandboxKernelManager(AsyncKernelManager):
                 shutil.copy(font_list, self._private / "matplotlib" / font_list.name)
         workdir = Path(kw.get("cwd") or os.getcwd())
         command = bwrap_command(
-            isolated_kernel_cmd(kernel_cmd), workdir, self._private,
-            memory_mb=self.memory_limit_mb, cpu_seconds=self.cpu_limit_s, file_mb=self.file_size_limit_mb,
-            processes=self.process_limit, open_files=self.open_files_limit,
+            isolated_kernel_cmd(kernel_cmd),
+            workdir,
+            self._private,
+            memory_mb=self.memory_limit_mb,
+            cpu_seconds=self.cpu_limit_s,
+            file_mb=self.file_size_limit_mb,
+            processes=self.process_limit,
+            open_files=self.open_files_limit,
         )
         command[0] = shutil.which("bwrap") or command[0]
-        kw["env"] = {key: value for key, value in (kw.get("env") or os.environ).items() if key != "JPY_PARENT_PID"}
-        kw["preexec_fn"] = _ignore_interrupt
+        self._cgroups = make_cgroups(self._private.name, self.process_limit, self.memory_limit_mb)
+        kw["preexec_fn"] = _enter(self._cgroups)
         (self._private / "sandbox.json").write_text(json.dumps({"command": command}, indent=1))
         return command, kw
 
@@ -233,3 +379,4 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if self.sandboxed and not restart:
             shutil.rmtree(self._private, ignore_errors=True)
+            remove_cgroups(getattr(self, "_cgroups", []))
