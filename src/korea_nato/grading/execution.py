@@ -253,7 +253,7 @@ def _take_proof(cell, nonce: str) -> bool:
     The stdout of the cell is joined into its first stdout output first (the kernel may split
     one line over several messages).
     """
-    pattern = re.compile(rf"\n?KN-PROOF {nonce}\n")
+    pattern = re.compile(rf"KN-PROOF {nonce}\n")
     kept, stdout = [], None
     for output in cell.outputs:
         if output.get("output_type") == "stream" and output.get("name") == "stdout":
@@ -262,6 +262,13 @@ def _take_proof(cell, nonce: str) -> bool:
                 continue
             stdout = output
         kept.append(output)
+    token = f"KN-PROOF {nonce}"
+    for output in kept:
+        if output.get("output_type") == "error":  # a traceback shows the lines around a failure
+            output["traceback"] = [
+                "\n".join(line for line in entry.split("\n") if token not in line)
+                for entry in output.get("traceback", [])
+            ]
     if stdout is None:
         cell.outputs = kept
         return False

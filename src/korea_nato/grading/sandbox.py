@@ -372,6 +372,9 @@ class SandboxKernelManager(AsyncKernelManager):
         command[0] = shutil.which("bwrap") or command[0]
         self._cgroups = make_cgroups(self._private.name, self.process_limit, self.memory_limit_mb)
         kw["preexec_fn"] = _enter(self._cgroups)
+        # ipykernel prints its connection banner on stdout (noise in nbgrader's log); errors
+        # still reach stderr.
+        kw["stdout"] = subprocess.DEVNULL
         (self._private / "sandbox.json").write_text(json.dumps({"command": command}, indent=1))
         return command, kw
 
