@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,57 @@ def test_an_old_package_is_a_problem_with_an_upgrade_fix(monkeypatch):
     monkeypatch.setattr(doctor.metadata, "version", lambda name: "2.1.0")
     check = doctor.check_package("pandas", "2.2")
     assert (check.found, check.fix) == ("2.1.0, older than 2.2", 'python -m pip install -U "pandas>=2.2"')
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def course_with(tmp_path, extra: str = "") -> Path:
+    """A course folder with this repository's nbgrader_config.py, plus ``extra`` lines."""
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text() + extra)
+    return course
+
+
+def test_the_doctor_says_grading_will_be_sandboxed_where_bubblewrap_works(tmp_path):
+    from sandbox_tools import require_sandbox
+
+    require_sandbox()
+    check = doctor.check_grading_sandbox(course_with(tmp_path))
+    assert check.ok and check.found.startswith("every autograded kernel runs in bubblewrap")
+
+
+def test_without_bubblewrap_the_doctor_names_the_fix(tmp_path, monkeypatch):
+    from korea_nato.grading import sandbox
+
+    monkeypatch.setattr(
+        sandbox, "sandbox_problem", lambda: "bubblewrap (`bwrap`) is not installed: " + sandbox.INSTALL_HINT
+    )
+    check = doctor.check_grading_sandbox(course_with(tmp_path))
+    assert check.found == "grading will refuse to start"
+    assert "apt-get install bubblewrap" in check.fix
+
+
+def test_an_explicit_opt_out_is_reported_as_unsandboxed(tmp_path, monkeypatch):
+    from korea_nato.grading import sandbox
+
+    monkeypatch.setattr(sandbox, "sandbox_problem", lambda: "no bubblewrap; install it")
+    check = doctor.check_grading_sandbox(
+        course_with(tmp_path, "\nc.SandboxKernelManager.allow_unsandboxed = True\n")
+    )
+    assert check.ok and check.found.startswith("UNSANDBOXED by choice")
+
+
+def test_a_course_config_without_the_sandbox_is_a_problem(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'x'\n")
+    check = doctor.check_grading_sandbox(course)
+    assert check.found == "this course's nbgrader_config.py runs kernels unsandboxed"
+    assert "GuardedExecute" in check.fix
+
+
+def test_outside_a_course_the_sandbox_is_not_checked(tmp_path):
+    check = doctor.check_grading_sandbox(tmp_path)
+    assert check.ok and check.found.startswith("not a course directory")

@@ -2,7 +2,8 @@
 
 It checks the versions of Python and the packages the module needs, whether JupyterLab will
 load nbgrader's and ipywidgets' front-end extensions, whether a ``python3`` kernel can import
-``korea_nato``, and whether the course directory (``.`` or ``--course-dir``) is writable. Every
+``korea_nato``, whether the course directory (``.`` or ``--course-dir``) is writable, and, in a
+course directory, whether grading will run each kernel in the bubblewrap sandbox. Every
 problem is printed with the command that fixes it; the exit status is 1 if there is any.
 """
 
@@ -198,6 +199,17 @@ def check_course_dir(course: Path) -> Check:
     return Check(name, f"{course} is writable, {kind}")
 
 
+def check_grading_sandbox(course: Path) -> Check:
+    """Whether grading in ``course`` will be sandboxed; only for a course directory."""
+    name = "grading sandbox"
+    if not (course / "nbgrader_config.py").is_file():
+        return Check(name, "not a course directory: grading not checked (pass --course-dir)")
+    from korea_nato.grading.sandbox import sandbox_status
+
+    _, found, fix = sandbox_status(course)
+    return Check(name, found, fix)
+
+
 # --- Running it --------------------------------------------------------------------------------
 
 
@@ -210,6 +222,7 @@ def run_checks(course: Path) -> list[Check]:
     checks.append(check_lab_extension(WIDGETS_LAB, "jupyterlab_widgets", installed, disabled))
     checks.append(check_kernel())
     checks.append(check_course_dir(course))
+    checks.append(check_grading_sandbox(course))
     return checks
 
 

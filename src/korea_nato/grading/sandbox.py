@@ -383,3 +383,44 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.sandboxed and not restart:
             shutil.rmtree(self._private, ignore_errors=True)
             remove_cgroups(getattr(self, "_cgroups", []))
+
+
+GUARDED_EXECUTE = "korea_nato.grading.execution.GuardedExecute"
+
+
+def sandbox_status(course: Path) -> tuple[bool, str, str]:
+    """Will ``nbgrader autograde`` in ``course`` run kernels in the sandbox? ``(sandboxed, found, fix)``.
+
+    ``fix`` is empty when nothing needs doing: the sandbox works, or the instructor chose to grade
+    without it (``allow_unsandboxed``), which ``found`` then says in capitals.
+    """
+    from .gradebook import course_config
+
+    config = course_config(course)
+    preprocessors = [
+        str(getattr(p, "__module__", "") + "." + getattr(p, "__name__", ""))
+        if isinstance(p, type)
+        else str(p)
+        for p in config.get("Autograde", {}).get("autograde_preprocessors", [])
+    ]
+    if GUARDED_EXECUTE not in preprocessors:
+        return (
+            False,
+            "this course's nbgrader_config.py runs kernels unsandboxed",
+            (
+                f"put {GUARDED_EXECUTE!r} in c.Autograde.autograde_preprocessors (copy the block from the "
+                "module's nbgrader_config.py)"
+            ),
+        )
+    opted_out = bool(config.get("SandboxKernelManager", {}).get("allow_unsandboxed", False))
+    problem = sandbox_problem()
+    if problem is None:
+        limits = (
+            "processes capped"
+            if process_limit_enforced()
+            else ("per-process limits only: no writable pids cgroup, so the process limit does not hold")
+        )
+        return True, f"every autograded kernel runs in bubblewrap ({limits})", ""
+    if opted_out:
+        return False, f"UNSANDBOXED by choice (allow_unsandboxed): {problem.split(';')[0]}", ""
+    return False, "grading will refuse to start", problem
