@@ -128,3 +128,29 @@ def test_every_graded_item_assesses_an_objective():
 def test_the_counting_sees_the_graded_work_of_every_assignment():
     assignments = {item.split(":")[0] for item in graded_items()}
     assert assignments == set(ASSIGNMENTS), "an assignment has no graded cell, or the scan missed it"
+
+
+def part_objective_notes(assignment: str) -> list[tuple[str, set[str], set[str]]]:
+    """For each part heading that names its objectives: (heading, ids named, ids its graded cells assess)."""
+    parts, current = [], None
+    for cell in read(notebook_path(SOURCE, assignment)).cells:
+        heading = re.search(r"^## Part \w.*$", cell.source, re.M) if cell.cell_type == "markdown" else None
+        if heading:
+            named = re.search(r"^\*Lesson objectives assessed:\* (.+?)(?: \(|\.$)", cell.source, re.M)
+            current = (heading.group(0), set(re.findall(r"L\d{2}\.\d+", named.group(1))) if named else None, set())
+            parts.append(current)
+        meta = nbgrader_meta(cell)
+        if current and meta.get("grade"):
+            item = f"{assignment}:{meta['grade_id']}"
+            current[2].update(row["objective_id"] for row in ROWS if item in row["graded_items"])
+    return [(heading, named, assessed) for heading, named, assessed in parts if named is not None]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_objectives_named_in_a_part_heading_are_those_its_graded_cells_assess(assignment):
+    for heading, named, assessed in part_objective_notes(assignment):
+        assert named == assessed, f"{assignment} {heading!r} names {sorted(named)}; the map says {sorted(assessed)}"
+
+
+def test_ps4_names_the_objectives_of_every_part():
+    assert len(part_objective_notes("ps4_check_the_source")) == 4
