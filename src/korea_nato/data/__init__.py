@@ -18,7 +18,17 @@ from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["DRIVER_CODES", "event_notes", "drivers", "driver_statements", "later_events", "glossary"]
+__all__ = [
+    "DRIVER_CODES",
+    "event_notes",
+    "drivers",
+    "driver_statements",
+    "later_events",
+    "glossary",
+    "claims",
+    "record_notes",
+    "damaged_passage",
+]
 
 #: Driver codes used in :func:`event_notes`: the four long-term and two short-term drivers of
 #: the argument map, plus ``T`` for events that bear on the thesis itself (the mission).
@@ -122,3 +132,49 @@ def glossary() -> pd.DataFrame:
     - ``why_it_matters`` (string): what the error does to the meaning.
     """
     return _read("glossary.csv")
+
+
+def claims() -> pd.DataFrame:
+    """Ten checkable claims of the op-ed, in our words, in the order the article makes them.
+
+    The raw material of assignment ps4: each row states what the op-ed (or the copy we have)
+    says, not whether it is true. There is deliberately no rating and no evidence column:
+    checking each claim against the event tables and :func:`record_notes` is the students' job.
+
+    Shape: (10, 2). Columns:
+
+    - ``claim_id`` (string): ``C01`` ... ``C10``, unique.
+    - ``claim`` (string): the claim, one sentence.
+    """
+    return _read("claims.csv")
+
+
+def record_notes() -> pd.DataFrame:
+    """Seven facts from the public record that are not events: names, bodies, denials.
+
+    Evidence for checking :func:`claims`, alongside :func:`event_notes` and
+    :func:`later_events` (which record events with dates). Each note states a fact from the
+    module's fact sheet, in our words; none says which claim it bears on.
+
+    Shape: (7, 2). Columns:
+
+    - ``record_id`` (string): ``R01`` ... ``R07``, unique.
+    - ``note`` (string): the fact, one sentence.
+    """
+    return _read("record_notes.csv")
+
+
+def damaged_passage() -> pd.DataFrame:
+    """Eight sentences about the op-ed, written for ps4 and damaged the way the spinner did it.
+
+    Each sentence is ours (not the article's) and carries swaps the spun copy is known for
+    (see :func:`glossary`), sometimes in a form the glossary does not list word for word.
+    Facts in the sentences are as the copy gives them, right or wrong. There is deliberately
+    no restored column: repairing the wording is the students' job (ps4).
+
+    Shape: (8, 2). Columns:
+
+    - ``sentence_id`` (string): ``P1`` ... ``P8``, unique, in reading order.
+    - ``spun`` (string): the damaged sentence.
+    """
+    return _read("damaged_passage.csv")
