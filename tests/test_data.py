@@ -18,6 +18,9 @@ LOADERS = {
     "driver_statements": (data.driver_statements, (8, 2), "statement_id"),
     "later_events": (data.later_events, (22, 5), "event_id"),
     "glossary": (data.glossary, (33, 4), "spun"),
+    "claims": (data.claims, (10, 2), "claim_id"),
+    "record_notes": (data.record_notes, (7, 2), "record_id"),
+    "damaged_passage": (data.damaged_passage, (8, 2), "sentence_id"),
 }
 
 
