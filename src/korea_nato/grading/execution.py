@@ -134,10 +134,10 @@ class GuardedExecute(Execute):
 
     # --- the probe ---------------------------------------------------------------------------
 
-    def _probe(self, index: int, cleanup: tuple[str, ...] = ()) -> dict | None:
+    def _probe(self, index: int, cleanup: tuple[str, ...] = (), full: bool = True) -> dict | None:
         """Run the kernel probe as a cell of its own; its report, or ``None`` if it printed none."""
         nonce = secrets.token_hex(8)
-        call = f"try:\n    _kn_probe({nonce!r}, {tuple(cleanup)!r})\nfinally:\n    del _kn_probe\n"
+        call = f"try:\n    _kn_probe({nonce!r}, {tuple(cleanup)!r}, {full!r})\nfinally:\n    del _kn_probe\n"
         code = f"{PROBE_FUNCTION}\n{call}"
         probe = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[], execution_count=None)
         cell = self.nb.cells[index]
@@ -200,7 +200,7 @@ class GuardedExecute(Execute):
         finally:
             cell.source = original
             self._proof = None
-        self._probe(index, (source_hash(sent),))
+        self._probe(index, (source_hash(sent),), full=False)
         if not _take_proof(cell, nonce) and not any(o.get("output_type") == "error" for o in cell.outputs):
             cell.outputs.append(
                 error_output(

@@ -1,12 +1,12 @@
 """Code the grader sends into a student's kernel around each test cell (never imported by the grader).
 
-Its source is sent as it is by :class:`korea_nato.grading.execution.GuardedExecute`, with
-``NONCE`` and ``TEST_HASHES`` filled in. It does two things, in the student's kernel, outside the
-student's cells:
+Its source is sent as it is by :class:`korea_nato.grading.execution.GuardedExecute`. It does two
+things, in the student's kernel, outside the student's cells:
 
 1. **Cleanup** after a test cell: the test's source leaves ``linecache`` (where IPython keeps it
    for tracebacks, and where a later student cell could read the hidden tests), and the last
-   traceback (whose frames hold the hidden test's constants) is dropped.
+   traceback (whose frames hold the hidden test's constants) is dropped. With ``full=False`` it
+   stops there.
 2. **Report** everything that decides how the kernel runs the next cell: IPython's input and
    AST transformers, its run/transform/traceback methods, event callbacks, ``sys`` hooks, the
    kernel's message methods, builtins, and the modules the tests rely on. Each entry is the
@@ -15,11 +15,11 @@ student's cells:
 
 The report is printed as one line ``KN-GUARD <nonce> <json>``; a kernel that prints no such line
 has been changed so much that it cannot even report. The grader sends the function below with a
-call ``_kn_probe(nonce, test_hashes)`` after it, and deletes the name again.
+call ``_kn_probe(nonce, test_hashes, full)`` after it, and deletes the name again.
 """
 
 
-def _kn_probe(nonce, test_hashes):
+def _kn_probe(nonce, test_hashes, full=True):
     import builtins
     import hashlib
     import json
@@ -38,6 +38,9 @@ def _kn_probe(nonce, test_hashes):
     for name in ("last_type", "last_value", "last_traceback", "last_exc"):
         if hasattr(sys, name):
             setattr(sys, name, None)
+    if not full:
+        print("KN-GUARD", nonce, "{}")
+        return
 
     shell = shell_module.InteractiveShell._instance
     report = {}
@@ -73,21 +76,28 @@ def _kn_probe(nonce, test_hashes):
         code = getattr(getattr(call, "__func__", call), "__code__", None)
         return mark + (code.co_filename if code is not None else "object:" + type(func).__qualname__)
 
-    def class_origins(cls):
-        """The files defining every method of ``cls`` and its bases (not ``object``)."""
-        files = set()
-        for klass in getattr(cls, "__mro__", (cls,)):
-            if klass is object:
-                continue
+    seen_classes = {}
+
+    def own_origins(klass):
+        """The files defining the methods in ``klass``'s own namespace (once per probe)."""
+        files = seen_classes.get(id(klass))
+        if files is None:
+            files = set()
             for value in list(vars(klass).values()):
                 value = getattr(value, "__func__", value)
                 if callable(value) or isinstance(value, property):
                     fget = getattr(value, "fget", None)
                     files.add(origin(fget if fget is not None else value))
-        return sorted(files)
+            seen_classes[id(klass)] = files
+        return files
 
-    def note(place, obj):
-        report[place] = sorted({origin(obj)} | set(class_origins(type(obj)) if not callable(obj) else ()))
+    def class_origins(cls):
+        """The files defining every method of ``cls`` and its bases (not ``object``)."""
+        files = set()
+        for klass in getattr(cls, "__mro__", (cls,)):
+            if klass is not object:
+                files |= own_origins(klass)
+        return sorted(files)
 
     for name in (
         "run_cell",
@@ -159,7 +169,6 @@ def _kn_probe(nonce, test_hashes):
         "pandas",
         "pandas.testing",
         "pandas.api.types",
-        "numpy",
         "datetime",
         "re",
         "math",
