@@ -37,17 +37,17 @@ TAMPERING = {
     "pd.DataFrame.equals = lambda self, other: True": "monkeypatch",
     "import pandas.testing\npandas.testing.assert_frame_equal = print": "monkeypatch",
     "from pandas import testing as t\nt.assert_frame_equal = print": "monkeypatch",
-    "import builtins\nbuiltins.len = lambda value: 0": "monkeypatch",
+    "import builtins\nbuiltins.len = lambda value: 0": {"monkeypatch", "ipython-hook"},
     "setattr(pd.Series, 'tolist', lambda self: [])": "monkeypatch",
     "setattr(type(statements), 'equals', lambda self, other: True)": "monkeypatch",
     "statements.__class__.equals = lambda self, other: True": "monkeypatch",
-    "__builtins__.len = len": "monkeypatch",
+    "__builtins__.len = len": {"monkeypatch", "ipython-hook"},
     "import korea_nato.data\nkorea_nato.data.driver_statements = lambda: None": "monkeypatch",
     "import sys\nsys.modules['pandas'] = None": "monkeypatch",
     "import numpy as np\nnp.array_equal = lambda *args: True": "monkeypatch",
     # objects that answer True to any comparison
-    "class Always(str):\n    def __eq__(self, other):\n        return True": "comparison-override",
-    "Always = type('Always', (str,), {'__eq__': lambda self, other: True})": "comparison-override",
+    "class Always(str):\n    def __eq__(self, other):\n        return True": {"comparison-override", "lying-equality"},
+    "Always = type('Always', (str,), {'__eq__': lambda self, other: True})": {"comparison-override", "lying-equality"},
     # rebinding what the setup cell defines, or a builtin the tests call
     "events = events.head(3)": "rebinding",
     "from korea_nato.data import drivers as statements": "rebinding",
@@ -72,6 +72,71 @@ TAMPERING = {
     # hiding code
     "exec('x = 1')": "dynamic-code",
     "__import__('os')": "dynamic-code",
+    # changing how IPython runs the test cells, or reading them
+    "get_ipython().input_transformers_post.append(lambda lines: [])": "ipython-hook",
+    "ip = get_ipython()\nip.ast_transformers.append(None)": "ipython-hook",
+    "shell = get_ipython\nshell().run_cell = print": "ipython-hook",
+    "def shell():\n    return get_ipython()\n\nshell().showtraceback = print": "ipython-hook",
+    "from IPython import get_ipython as g\nip = g()\nip.events.register('post_run_cell', print)": "ipython-hook",
+    "ip, n = get_ipython(), 0\nip.set_custom_exc((Exception,), print)": "ipython-hook",
+    "getattr(get_ipython(), 'input_transformer_manager')": "ipython-hook",
+    "type(get_ipython()).run_cell_async = None": {"ipython-hook", "monkeypatch"},
+    "get_ipython().kernel.shell_handlers.clear()": "ipython-hook",
+    "import sys\nsys.settrace(print)": "ipython-hook",
+    "from sys import setprofile\nsetprofile(print)": "ipython-hook",
+    "import sys\nsys.excepthook = print": {"ipython-hook", "monkeypatch"},
+    "import sys, io\nsys.stdout = io.StringIO()": {"ipython-hook", "monkeypatch"},
+    "import builtins\nsetattr(builtins, 'print', len)": {"ipython-hook", "monkeypatch"},
+    "print(In)": "ipython-hook",
+    "secret = _ih[-1]": "ipython-hook",
+    "last = _i3": "ipython-hook",
+    "import linecache": "ipython-hook",
+    "import inspect\nframes = inspect.stack()": "ipython-hook",
+    "import sys\nframe = sys._getframe(1)": "ipython-hook",
+    "%load_ext my_hooks": "ipython-hook",
+    # reaching files outside the submission folder
+    "open('/etc/passwd').read()": "file-access",
+    "open('../../source/ps2_drivers/ps2_drivers.ipynb')": "file-access",
+    "open('~/.ipython/profile_default/startup/x.py', 'w')": "file-access",
+    "db = 'gradebook.db'": "file-access",
+    "open('nbgrader_config.py', 'a')": "file-access",
+    "answers = 'autograded/other-student'": "file-access",
+    "import sqlite3": "file-access",
+    "import shutil\nshutil.rmtree('x')": "file-access",
+    "import os\nos.remove('x.csv')": "file-access",
+    "from os import unlink\nunlink('x')": "file-access",
+    "import os\nos.chmod('x', 0o777)": "file-access",
+    "from pathlib import Path\nPath('pandas.py').write_text('')": "file-access",
+    "from pathlib import Path\ndraft = Path('x.csv')\ndraft.rename('y.csv')": "file-access",
+    "import pathlib\n(pathlib.Path('a') / 'b').unlink()": "file-access",
+    "from pathlib import Path\nPath.home()": "file-access",
+    "%%writefile pandas.py\nx = 1": "file-access",
+    # starting processes
+    "import subprocess\nsubprocess.run(['ls'])": "process-spawn",
+    "import subprocess as sp\nsp.Popen('sleep 100', shell=True)": "process-spawn",
+    "import os\nos.system('ls')": "process-spawn",
+    "from os import popen\npopen('ls')": "process-spawn",
+    "import os\nif os.fork() == 0:\n    os.setsid()": "process-spawn",
+    "import os\nos.spawnl(os.P_NOWAIT, '/bin/sleep', 'sleep', '9')": {"process-spawn", "file-access"},
+    "import multiprocessing": "process-spawn",
+    "import pty": "process-spawn",
+    "import socket\nsocket.create_connection(('example.org', 80))": "process-spawn",
+    "import importlib\nimportlib.import_module('subprocess')": "process-spawn",
+    "getattr(__import__('os'), 'system')('ls')": {"process-spawn", "dynamic-code"},
+    "!ls": "process-spawn",
+    "files = !ls": "process-spawn",
+    "%%bash\nsleep 100 &": "process-spawn",
+    "%%capture\nimport subprocess": "process-spawn",
+    "%time import os; os.system('ls')": "process-spawn",
+    # objects that lie about equality or their text
+    "class Label:\n    def __str__(self):\n        return 'L3'": "lying-equality",
+    "class Label:\n    __repr__ = lambda self: 'L3'": "lying-equality",
+    "class Label(str):\n    pass": "lying-equality",
+    "import pandas\nclass Table(pandas.DataFrame):\n    pass": "lying-equality",
+    "Label = type('Label', (object,), {'__str__': lambda self: 'L3'})": "lying-equality",
+    "Label = type('Label', (), dict(__repr__=lambda self: 'L3'))": "lying-equality",
+    "class Label:\n    pass\nsetattr(Label, '__str__', lambda self: 'L3')": "lying-equality",
+    "class Label:\n    pass\nLabel.__hash__ = None": {"lying-equality", "monkeypatch"},
 }
 
 HONEST_CODE = [
@@ -91,7 +156,22 @@ HONEST_CODE = [
     "recent = events.query('driver == \"L3\"')",
     "import re\nyears = re.findall(r'\\d{4}', 'since 1991')",
     "n = 0\nwhile n < 3:\n    n += 1",
-    "this is not Python (",
+    # honest repeats and ordinary code (issue 9: these were flagged, or could be)
+    "import pandas as pd\nimport pandas as pd",
+    "from korea_nato.data import driver_statements",
+    "from pathlib import Path\nraw = Path('x.csv')\ntext = raw.read_text() if raw.exists() else ''",
+    "def helper(frame):\n    return frame.copy()\n\nlabels = helper(events)",
+    "for i, row in events.iterrows():\n    total = i",
+    "lengths = statements['text'].apply(len)",
+    "from datetime import datetime\nwhen = datetime.strptime('24/05/2022', '%d/%m/%Y')",
+    "parts = 'L3/L4'.split('/')\njoined = '/'.join(parts)",
+    "note = 'a long-term driver... or a short-term one?'",
+    "from dataclasses import dataclass\n\n@dataclass\nclass Pair:\n    left: str\n    right: str",
+    "with open('notes.txt', 'w') as handle:\n    handle.write('draft')",
+    "table = events.rename(columns={'driver': 'horizon'})\nclean = 'x'.replace('x', 'y')",
+    "%config InlineBackend.figure_format = 'svg'",
+    "import os\nhere = os.getcwd()\nname = os.path.join('data', 'x.csv')",
+    "source = 'EURACTIV'",
 ]
 
 
@@ -121,9 +201,9 @@ def test_solution_and_untouched_release_of_every_assignment_raise_no_finding(ass
 def test_tampering_code_is_flagged_with_its_kind(snippet, tmp_path):
     nb = prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, snippet + "\n\n")
     findings = scan(_write(tmp_path, nb), SOURCE_NB)
-    assert {f.kind for f in findings} == {TAMPERING[snippet]} | (
-        {"infinite-loop"} if "while" in snippet else set()
-    )
+    expected = TAMPERING[snippet]
+    expected = {expected} if isinstance(expected, str) else expected
+    assert {f.kind for f in findings} == expected | ({"infinite-loop"} if "while" in snippet else set())
     assert all(f.cell == ANSWER_CELL for f in findings), findings
 
 
@@ -229,7 +309,8 @@ def test_findings_are_frozen_and_read_well():
     with pytest.raises(dataclasses.FrozenInstanceError):
         finding.kind = "changed-cell"
     assert str(finding) == "process-exit [parse_date]: line 2: calls os._exit"
-    assert set(TAMPERING.values()) <= set(KINDS)
+    named = {k for v in TAMPERING.values() for k in ({v} if isinstance(v, str) else v)}
+    assert named <= set(KINDS)
 
 
 def test_command_line_prints_findings_and_exits_1_only_when_something_is_flagged(tmp_path, capsys):
