@@ -8,6 +8,8 @@ in the grading tests; these tests pin down the individual rules, fast and withou
 from __future__ import annotations
 
 import dataclasses
+import json
+import random
 import subprocess
 import sys
 
@@ -341,3 +343,225 @@ def test_module_runs_as_a_script(tmp_path):
     )
     assert result.returncode == 1, result.stderr
     assert "process-exit" in result.stdout
+
+
+# --- The scan never raises on what a student hands in ------------------------------------------
+
+UNREADABLE_CELLS = {
+    "syntax error": "this is not Python (",
+    "null bytes": "x = 1\x00\nimport os",
+    "deep nesting": "x = " + "(" * 5000 + "1" + ")" * 5000,
+    "deep brackets": "x = " + "[" * 180 + "]" * 180,
+    "deep calls": "x = " + "f(" * 400 + ")" * 400,
+    "huge cell": "x = 1\n" * 900_000,  # 5.4 MB
+    "broken magic": "%%bash\n\x00",
+}
+
+
+@pytest.mark.parametrize("case", UNREADABLE_CELLS)
+def test_a_cell_the_scan_cannot_read_is_an_unparsable_cell_finding_naming_the_cell(case, tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    cells_by_grade_id(nb)[ANSWER_CELL].source = UNREADABLE_CELLS[case]
+    findings = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert [(f.kind, f.cell) for f in findings] == [("unparsable-cell", ANSWER_CELL)], findings
+    assert "cannot read this cell" in findings[0].detail
+
+
+def test_a_syntax_error_names_its_line(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    cells_by_grade_id(nb)[ANSWER_CELL].source = "x = 1\ny = (\n"
+    (finding,) = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert "line 2" in finding.detail and "SyntaxError" in finding.detail
+
+
+def _notebook_json(**changes) -> dict:
+    data = json.loads(nbformat.writes(build_submission(ASSIGNMENT)))
+    data.update(changes)
+    return data
+
+
+WRONG_TYPES = {
+    "cells is a number": _notebook_json(cells=3),
+    "cells are not objects": _notebook_json(cells=[3, "x", None, []]),
+    "a cell without fields": _notebook_json(cells=[{}]),
+    "metadata is a list": _notebook_json(metadata=[1, 2]),
+    "nbformat is text": _notebook_json(nbformat="four"),
+    "top level is a list": [1, 2, 3],
+    "top level is a string": "notebook",
+    "deeply nested JSON": json.loads("[" * 400 + "]" * 400),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_json_of_the_wrong_shape_is_an_invalid_notebook(case, tmp_path):
+    (finding,) = scan(_write(tmp_path, json.dumps(WRONG_TYPES[case])), SOURCE_NB)
+    assert finding.kind == "invalid-notebook"
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_an_invalid_notebook(tmp_path):
+    (finding,) = scan(_write(tmp_path, "[" * 200_000 + "]" * 200_000), SOURCE_NB)
+    assert finding.kind == "invalid-notebook"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_bytes_are_an_invalid_notebook(seed, tmp_path):
+    path = tmp_path / SOURCE_NB.name
+    path.write_bytes(random.Random(seed).randbytes(50_000))
+    (finding,) = scan(path, SOURCE_NB)
+    assert finding.kind == "invalid-notebook"
+
+
+def test_nbgrader_metadata_of_the_wrong_type_is_read_as_no_metadata(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    cells = cells_by_grade_id(nb)
+    cells["setup"].metadata["nbgrader"] = "locked"
+    cells[ANSWER_CELL].metadata["nbgrader"]["grade_id"] = 7
+    cells["part_a_intro"].metadata["nbgrader"] = ["grade_id", "part_a_intro"]
+    findings = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert {(f.kind, f.cell) for f in findings} == {
+        ("missing-metadata", "setup"),
+        ("missing-cell", ANSWER_CELL),
+        ("missing-metadata", "part_a_intro"),
+    }
+
+
+#: Pieces a fuzzed notebook is built from: odd values, odd code, odd text.
+JUNK = [
+    None, True, 0, -1, 2**70, 1.5e308, float("nan"), "", "\x00", "\udcff"[:0] + "\u202e", "é" * 3,
+    [], {}, [None], {"nbgrader": None}, {"grade_id": None}, {"grade_id": ["x"]}, "%%bash\nls",
+    "!rm -rf /", "%time", "%%capture\n%%capture\n%time exit()", "def f(:\n", "\\", "'''", "lambda: (",
+    "import os\nos._exit(0)", "get_ipython().ast_transformers", "class A(str):\n  __eq__ = 1",
+    "x = " + "(" * 300 + ")" * 300, "a." * 500 + "b", "ip = get_ipython()\nip = ip\nip.kernel",
+    "\t\t  \n   if True:\n", "@" * 50, "type('x', (), x)", "setattr()", "getattr(1)", "__import__()",
+    "get_ipython().run_line_magic()", "get_ipython().run_cell_magic('time', '', 1)",
+]
+
+
+def _mutated(rng: random.Random, value, rate: float, depth=0):
+    """``value`` with some of its parts (each with probability ``rate``) replaced by junk."""
+    if rng.random() < rate:
+        return rng.choice(JUNK)
+    if isinstance(value, dict) and depth < 8:
+        return {k: _mutated(rng, v, rate, depth + 1) for k, v in value.items() if rng.random() > rate / 3}
+    if isinstance(value, list) and depth < 8:
+        items = [_mutated(rng, v, rate, depth + 1) for v in value if rng.random() > rate / 3]
+        if rng.random() < rate * 5 and items:
+            items.append(rng.choice(items))  # a copied cell, or a copied line
+        return items
+    if isinstance(value, str) and rng.random() < rate * 5:
+        cut = rng.randrange(len(value) + 1)
+        return value[:cut] + rng.choice([j for j in JUNK if isinstance(j, str)]) + value[cut:]
+    return value
+
+
+def test_fuzzed_notebooks_never_make_the_scan_raise(tmp_path):
+    """Hundreds of notebooks with random damage: every one gets findings of known kinds, none raises."""
+    rng = random.Random(20261201)
+    honest = json.loads(nbformat.writes(build_submission(ASSIGNMENT)))
+    path = tmp_path / SOURCE_NB.name
+    kinds_seen = set()
+    for _ in range(300):
+        data = _mutated(rng, honest, rng.choice([0.0005, 0.002, 0.01, 0.05]))
+        try:
+            text = json.dumps(data)
+        except ValueError:  # nan and friends: write what a broken editor would
+            text = json.dumps(data, allow_nan=True)
+        if rng.random() < 0.1:
+            text = text[: rng.randrange(len(text))]
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        findings = scan(path, SOURCE_NB)
+        assert all(isinstance(f, Finding) and f.kind in KINDS for f in findings)
+        kinds_seen |= {f.kind for f in findings}
+    # the damage was real: the fuzzer reached several different findings
+    assert {"invalid-notebook", "unparsable-cell"} <= kinds_seen and len(kinds_seen) >= 5, kinds_seen
+
+
+def test_random_code_cells_never_make_the_scan_raise(tmp_path):
+    rng = random.Random(7)
+    tokens = [
+        "get_ipython()", "ip", "=", ".", "(", ")", "[", "]", "{", "}", ":", ",", "\n", "    ", "os",
+        "import", "from", "as", "type", "class", "def", "lambda", "'x'", "0", "Path", "/", "setattr",
+        "getattr", "%time", "%%capture", "!", "__eq__", "In", "while True", "try", "except", "yield",
+        "await", "global", ":=", "*", "**", "@", "'../x'", "sys", "ast_transformers", "run_cell_magic",
+    ]
+    nb = build_submission(ASSIGNMENT)
+    for _ in range(150):
+        cells_by_grade_id(nb)[ANSWER_CELL].source = " ".join(rng.choices(tokens, k=rng.randrange(1, 40)))
+        findings = scan(_write(tmp_path, nb), SOURCE_NB)
+        assert all(f.kind in KINDS for f in findings)
+
+
+def test_one_broken_submission_does_not_stop_the_command_line_for_the_class(tmp_path, capsys):
+    folders = []
+    for student, content in (("a-junk", b"\x00\xff" * 100), ("b-honest", None), ("c-exit", "exit")):
+        folder = tmp_path / student
+        folder.mkdir()
+        folders.append(str(folder))
+        if content is None:
+            nbformat.write(build_submission(ASSIGNMENT), folder / SOURCE_NB.name)
+        elif content == "exit":
+            nbformat.write(prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, "exit()\n"), folder / SOURCE_NB.name)
+        else:
+            (folder / SOURCE_NB.name).write_bytes(content)
+    assert main([*folders, str(SOURCE / ASSIGNMENT)]) == 1
+    out = capsys.readouterr().out
+    assert "a-junk" in out and "invalid-notebook" in out
+    assert "c-exit" in out and "process-exit" in out
+    assert "b-honest" not in out
+
+
+# --- Cells nbgrader runs as code, and files beside the notebook --------------------------------
+
+
+@pytest.mark.parametrize("cell_type", ["markdown", "raw"])
+def test_an_answer_cell_turned_into_markdown_or_raw_is_read_as_code(cell_type, tmp_path):
+    """nbgrader gives a cell the type its grade id has in the source, so this code runs."""
+    nb = build_submission(ASSIGNMENT)
+    cell = cells_by_grade_id(nb)[ANSWER_CELL]
+    cell.source = "import os\nos._exit(0)\n" + cell.source
+    cell.cell_type = cell_type
+    del cell["outputs"], cell["execution_count"]
+    (finding,) = scan(_write(tmp_path, nb), SOURCE_NB)
+    assert (finding.kind, finding.cell) == ("process-exit", ANSWER_CELL)
+    assert f"a {cell_type} cell that nbgrader runs as code" in finding.detail
+
+
+def test_a_markdown_cell_without_a_code_cells_grade_id_is_not_read_as_code(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    nb.cells.append(nbformat.v4.new_markdown_cell("import os\nos._exit(0)"))
+    nb.cells.append(nbformat.v4.new_raw_cell("!rm -rf /"))
+    assert scan(_write(tmp_path, nb), SOURCE_NB) == []
+
+
+def test_files_python_could_import_instead_of_a_real_module_are_shadow_modules(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    nbformat.write(build_submission(ASSIGNMENT), folder / SOURCE_NB.name)
+    (folder / "pandas.py").write_text("DataFrame = None\n")
+    (folder / "helpers.py").write_text("x = 1\n")
+    (folder / "sitecustomize.py").write_text("import os\n")
+    (folder / "evil.pth").write_text("import os\n")
+    (folder / "numpy").mkdir()
+    (folder / "numpy" / "__init__.py").write_text("")
+    # honest extras: data, notes, a folder that is not a package, a timestamp
+    (folder / "notes.txt").write_text("draft\n")
+    (folder / "timestamp.txt").write_text("2026-11-01 12:00:00.000000 UTC")
+    (folder / "figures").mkdir()
+    (folder / "figures" / "plot.py").write_text("")
+    results = scan_submission_dir(folder, SOURCE / ASSIGNMENT)
+    shadows = {name: [f.kind for f in found] for name, found in results.items() if name != SOURCE_NB.name}
+    assert shadows == dict.fromkeys(
+        ["evil.pth", "helpers.py", "numpy", "pandas.py", "sitecustomize.py"], ["shadow-module"]
+    )
+    assert results[SOURCE_NB.name] == []
+    assert "instead of the installed module pandas" in results["pandas.py"][0].detail
+    assert "from this folder" in results["helpers.py"][0].detail
+    assert "start-up" in results["sitecustomize.py"][0].detail
+
+
+def test_every_code_finding_says_on_which_line(tmp_path):
+    snippet = "x = 1\nip = get_ipython()\nip.ast_transformers.append(None)\nimport subprocess"
+    nb = prepend_code(build_submission(ASSIGNMENT), ANSWER_CELL, snippet + "\n\n")
+    findings = {f.kind: f.detail for f in scan(_write(tmp_path, nb), SOURCE_NB)}
+    assert findings["ipython-hook"].startswith("line 3: ")
+    assert findings["process-spawn"].startswith("line 4: ")

@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -142,8 +143,10 @@ def _read_submitted(path: Path) -> tuple[nbformat.NotebookNode | None, Finding |
     except Exception as error:  # JSONDecodeError, or RecursionError on deeply nested junk
         return None, _invalid(f"{path.name} is not valid JSON ({_first_line(error)})")
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # nbformat warns about (and fixes) missing or repeated cell ids
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except Exception as error:  # nbformat's ValidationError, or a KeyError on a broken layout
         return None, _invalid(f"{path.name} is not a valid notebook ({_first_line(error)})")
     return nb, None
