@@ -128,9 +128,9 @@ def explain(course: Path, student: str, assignment: str, findings: Mapping[str, 
     stripped = [f for _, f in by_kind.get("missing-metadata", [])]
     if stripped:
         cells = sorted(str(f.cell) for f in stripped if f.cell is not None)
-        what = f"the cells {', '.join(cells)} lost" if cells else "every cell lost"
+        what = f"the cells {', '.join(cells)} lost their" if cells else "every cell lost its"
         reasons.append(Reason(
-            f"{what} their nbgrader metadata (an editor that drops unknown metadata saved the notebook), "
+            f"{what} nbgrader metadata (an editor that drops unknown metadata saved the notebook), "
             "so nbgrader cannot match the answers to the tests",
             "ask the student to copy their answers into a fresh copy of the released notebook and resubmit, "
             f"then run `{regrade}`; or grade this one by hand",
