@@ -96,6 +96,11 @@ TAMPERING = {
     "import inspect\nframes = inspect.stack()": "ipython-hook",
     "import sys\nframe = sys._getframe(1)": "ipython-hook",
     "%load_ext my_hooks": "ipython-hook",
+    "import os\nstartup = get_ipython().profile_dir.startup_dir": "ipython-hook",
+    "get_ipython().user_ns['events'] = None": "ipython-hook",
+    "import gc\nshells = [o for o in gc.get_objects() if type(o).__name__ == 'ZMQInteractiveShell']": "ipython-hook",
+    "when = 'post_run_cell'": "ipython-hook",
+    "import ctypes": "dynamic-code",
     # reaching files outside the submission folder
     "open('/etc/passwd').read()": "file-access",
     "open('../../source/ps2_drivers/ps2_drivers.ipynb')": "file-access",
@@ -113,6 +118,8 @@ TAMPERING = {
     "import pathlib\n(pathlib.Path('a') / 'b').unlink()": "file-access",
     "from pathlib import Path\nPath.home()": "file-access",
     "%%writefile pandas.py\nx = 1": "file-access",
+    "import korea_nato\nopen(korea_nato.__file__, 'w')": "file-access",
+    "target = 'x.py'\nwith open(target, mode='a') as handle:\n    handle.write('')": "file-access",
     # starting processes
     "import subprocess\nsubprocess.run(['ls'])": "process-spawn",
     "import subprocess as sp\nsp.Popen('sleep 100', shell=True)": "process-spawn",
@@ -174,6 +181,8 @@ HONEST_CODE = [
     "%config InlineBackend.figure_format = 'svg'",
     "import os\nhere = os.getcwd()\nname = os.path.join('data', 'x.csv')",
     "source = 'EURACTIV'",
+    "name = 'notes.txt'\nwith open(name) as handle:\n    text = handle.read()",
+    "with open('notes.txt', encoding='utf-8') as handle:\n    text = handle.read()",
 ]
 
 

@@ -59,6 +59,21 @@ HOOK_ATTRS = frozenset(
         "transform_cell", "showtraceback", "_showtraceback", "showsyntaxerror", "events",
         "register_magic_function", "set_custom_exc", "displayhook", "display_pub",
         "history_manager", "user_ns_hidden", "kernel", "__dict__", "__class__",
+        # and what reaches the same from a little further: the profile's startup folder, the
+        # namespace the tests run in, the compiler, the extension, magic and prefilter machinery
+        "profile_dir", "ipython_dir", "user_ns", "user_global_ns", "ns_table", "compile", "hooks",
+        "set_hook", "custom_exceptions", "extension_manager", "magics_manager", "register_magics",
+        "prefilter_manager", "input_splitter", "configurables", "config", "push",
+    }
+)
+#: Strings that name IPython's hooks: ``getattr(shell, name)`` and ``gc`` searches use them.
+HOOK_NAMES = frozenset(
+    {
+        "input_transformers_post", "input_transformers_cleanup", "input_transformer_manager",
+        "ast_transformers", "run_cell", "run_cell_async", "run_ast_nodes", "showtraceback",
+        "_showtraceback", "showsyntaxerror", "set_custom_exc", "register_magic_function",
+        "pre_execute", "pre_run_cell", "post_execute", "post_run_cell", "InteractiveShell",
+        "ZMQInteractiveShell",
     }
 )
 #: Shell methods that run a shell command.
@@ -106,14 +121,19 @@ PATH_RULES = [
         r"|^traceback\.(walk_stack|extract_stack)$"
         r"|^(linecache|ipykernel|IPython\.core\.(interactiveshell|events|inputtransformer2?|magic))(\.|$)"
         r"|^IPython\.terminal(\.|$)"
+        r"|^gc\.(get_objects|get_referrers|get_referents)$"
     )),
+    ("dynamic-code", re.compile(r"^(ctypes|_ctypes|cffi)(\.|$)")),
 ]
 #: What a name of each kind does, for the finding's detail.
 PATH_REASONS = {
     "process-spawn": "starts a process or opens a connection",
     "file-access": "reaches files outside the notebook's own",
     "ipython-hook": "changes how IPython runs or shows later cells, or reads their frames",
+    "dynamic-code": "runs machine code the scan cannot read",
 }
+#: Built-in ways to open a file (a write to a path the scan cannot read is flagged).
+OPEN_CALLS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
 #: Standard output and error: replacing them hides or forges what the tests print.
 STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
 
@@ -492,6 +512,12 @@ def _outside_path(text: str) -> bool:
     return bool(COURSE_FOLDER.search(text)) and bool(re.search(r"[/\\]", text))
 
 
+def _writes(node: ast.Call) -> bool:
+    """Whether an ``open(path, mode)`` call opens for writing (its mode has w, a, x or +)."""
+    modes = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "mode")]
+    return any(set(_constant_str(m) or "r") & set("wax+") or _constant_str(m) is None for m in modes)
+
+
 def _is_call_to(node: ast.Call, name: str) -> bool:
     return isinstance(node.func, ast.Name) and node.func.id == name
 
@@ -644,6 +670,8 @@ class _Cell:
             yield self.finding(
                 "file-access", node, f"names {shown!r}, a path outside the submission folder or a course file"
             )
+        elif text in HOOK_NAMES:
+            yield self.finding("ipython-hook", node, f"names {text!r}, a part of IPython that runs the tests")
 
     def target_findings(self, node: ast.AST, target: ast.AST) -> Iterator[tuple[str, object, str]]:
         names = self.names
@@ -701,6 +729,10 @@ class _Cell:
         if path in ("type", "builtins.type") and len(node.args) == 3:
             for why in _type_call_lies(node, names):
                 yield self.finding("lying-equality", node, why)
+        if path in OPEN_CALLS and node.args and _constant_str(node.args[0]) is None and _writes(node):
+            yield self.finding(
+                "file-access", node, f"opens {_text(node.args[0])} for writing, a path the scan cannot read"
+            )
         if path in ("__import__", "importlib.import_module") and node.args:
             module = _constant_str(node.args[0])
             if module:
