@@ -12,6 +12,7 @@ import json
 import random
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -28,6 +29,7 @@ from assignment_tools import (
     stripped_of_nbgrader_metadata,
     without_cell,
 )
+from korea_nato.grading import integrity
 from korea_nato.grading.integrity import KINDS, Finding, main, scan, scan_submission_dir
 
 ASSIGNMENT = "ps2_drivers"
@@ -418,6 +420,23 @@ def test_random_bytes_are_an_invalid_notebook(seed, tmp_path):
     path.write_bytes(random.Random(seed).randbytes(50_000))
     (finding,) = scan(path, SOURCE_NB)
     assert finding.kind == "invalid-notebook"
+
+
+def test_a_notebook_too_large_to_read_is_reported_without_reading_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(integrity, "MAX_NOTEBOOK_BYTES", 1000)
+    (finding,) = scan(_write(tmp_path, build_submission(ASSIGNMENT)), SOURCE_NB)
+    assert finding.kind == "invalid-notebook" and "more than the scan reads" in finding.detail
+
+
+def test_many_cells_with_their_own_grade_ids_are_scanned_quickly(tmp_path):
+    nb = build_submission(ASSIGNMENT)
+    nb.cells += [
+        nbformat.v4.new_markdown_cell(f"note {i}", metadata={"nbgrader": {"grade_id": f"note_{i}"}})
+        for i in range(20_000)
+    ]
+    started = time.perf_counter()
+    assert scan(_write(tmp_path, nb), SOURCE_NB) == []
+    assert time.perf_counter() - started < 60
 
 
 def test_nbgrader_metadata_of_the_wrong_type_is_read_as_no_metadata(tmp_path):

@@ -8,7 +8,8 @@ sandbox, and nbgrader restores locked and test cells before grading; this scan c
 by reading the submission, never running it. It compares a submitted notebook with the
 instructor's source notebook and reports:
 
-- ``invalid-notebook``: not JSON, or not a valid notebook (nbgrader cannot grade it);
+- ``invalid-notebook``: not JSON, or not a valid notebook (nbgrader cannot grade it), or a
+  file over 100 MB (reported, not read);
 - ``renamed-notebook``: a file name nbgrader does not grade (``ps1-Copy1.ipynb``);
 - ``missing-notebook``: a notebook of the assignment is absent from the submission folder;
 - ``missing-metadata``: cells stripped of their nbgrader metadata (graded 0 without a word);
@@ -54,6 +55,7 @@ import argparse
 import json
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,6 +95,9 @@ HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 #: File endings Python imports as modules (``pandas.py``, ``pandas.cpython-311-x86_64-linux-gnu.so``).
 IMPORTABLE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
 STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
+#: Submitted notebooks larger than this are reported, not read (nbgrader's exchange refuses
+#: files over 100 MB by default; reading one takes memory and time from the whole class).
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,10 @@ def _invalid(detail: str) -> Finding:
 
 def _read_submitted(path: Path) -> tuple[nbformat.NotebookNode | None, Finding | None]:
     try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            mb, limit = size / 1024 / 1024, MAX_NOTEBOOK_BYTES // 1024 // 1024
+            return None, _invalid(f"{path.name} is {mb:,.0f} MB, more than the scan reads ({limit} MB)")
         text = path.read_text(encoding="utf-8")
         json.loads(text)
     except OSError as error:
@@ -206,7 +215,7 @@ def _cell_findings(submitted, source) -> Iterator[Finding]:
             "no cell carries nbgrader metadata: nbgrader cannot find the tests and scores the notebook 0",
         )
         return
-    counts = {g: submitted_ids.count(g) for g in set(submitted_ids)}
+    counts = Counter(submitted_ids)
     for grade_id in sorted(g for g, n in counts.items() if n > 1):
         yield Finding("duplicate-cell", grade_id, f"{counts[grade_id]} cells carry this grade id")
     unlabelled = {_normalised(_text_of(c)) for c in submitted.cells if not _grade_id(c)}
