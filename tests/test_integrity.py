@@ -119,6 +119,7 @@ TAMPERING = {
     "from pathlib import Path\ndraft = Path('x.csv')\ndraft.rename('y.csv')": "file-access",
     "import pathlib\n(pathlib.Path('a') / 'b').unlink()": "file-access",
     "from pathlib import Path\nPath.home()": "file-access",
+    "from pathlib import Path\nhere = Path.cwd()\nkey = (here.parents[2] / 'source').read_text()": "file-access",
     "%%writefile pandas.py\nx = 1": "file-access",
     "import korea_nato\nopen(korea_nato.__file__, 'w')": "file-access",
     "target = 'x.py'\nwith open(target, mode='a') as handle:\n    handle.write('')": "file-access",

@@ -698,6 +698,8 @@ class _Cell:
                 yield self.finding("ipython-hook", node, f"reaches {_text(node)} on the IPython shell")
             elif node.attr in SHELL_SPAWN_ATTRS:
                 yield self.finding("process-spawn", node, f"runs a shell command through {_text(node)}")
+        if node.attr in ("parent", "parents") and names.is_path(node.value):
+            yield self.finding("file-access", node, f"climbs out of the submission folder with {_text(node)}")
         path = names.path(node)
         if path:
             self.note_path(path_kind(path), node, path)
