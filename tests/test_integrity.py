@@ -140,6 +140,7 @@ TAMPERING = {
     "%%bash\nsleep 100 &": "process-spawn",
     "%%capture\nimport subprocess": "process-spawn",
     "%time import os; os.system('ls')": "process-spawn",
+    "%timeit -n 1 import os; os.system('ls')": "process-spawn",
     # objects that lie about equality or their text
     "class Label:\n    def __str__(self):\n        return 'L3'": "lying-equality",
     "class Label:\n    __repr__ = lambda self: 'L3'": "lying-equality",
@@ -182,6 +183,9 @@ HONEST_CODE = [
     "with open('notes.txt', 'w') as handle:\n    handle.write('draft')",
     "table = events.rename(columns={'driver': 'horizon'})\nclean = 'x'.replace('x', 'y')",
     "%config InlineBackend.figure_format = 'svg'",
+    "%timeit -n 3 -r 2 sorted([3, 1])",
+    "%time total = len(events)",
+    "%%capture captured\nprint(len(events))",
     "import os\nhere = os.getcwd()\nname = os.path.join('data', 'x.csv')",
     "source = 'EURACTIV'",
     "name = 'notes.txt'\nwith open(name) as handle:\n    text = handle.read()",
