@@ -354,3 +354,43 @@ def test_dedupe_then_regrade_gives_the_honest_score_and_a_fixed_timestamp_too(un
     for student in fixed:
         assert grades.loc[student, "status"] == report.NEEDS_MANUAL, student
         assert grades.loc[student, "reason"] == "", student
+
+
+def _course_with_one_submission(tmp_path, timestamp):
+    import shutil
+
+    from assignment_tools import build_submission
+
+    course = tmp_path / "course"
+    shutil.copytree(SOURCE / UNGRADEABLE_ASSIGNMENT, course / "source" / UNGRADEABLE_ASSIGNMENT)
+    path = submit(course, "fake-student", UNGRADEABLE_ASSIGNMENT, build_submission(UNGRADEABLE_ASSIGNMENT))
+    (path.parent / "timestamp.txt").write_text(timestamp)
+    return course
+
+
+def test_a_submission_nbgrader_has_not_graded_yet_is_missing_with_the_command_to_run(tmp_path):
+    course = _course_with_one_submission(tmp_path, "2026-11-01 12:00:00 UTC")
+    assert report.submitted_students(course) == {"fake-student"}
+    row = report.unrecorded_row(course, "fake-student", UNGRADEABLE_ASSIGNMENT)
+    assert row["status"] == report.MISSING and row["score"] is None
+    assert "nbgrader has recorded no grade" in row["reason"]
+    assert f"nbgrader autograde {UNGRADEABLE_ASSIGNMENT} --student fake-student --force" in row["what_to_do"]
+    assert report.unrecorded_row(course, "fake-other", UNGRADEABLE_ASSIGNMENT) == {
+        "status": report.MISSING, "score": None, "detail": "no submission"
+    }
+
+
+@pytest.mark.parametrize("timestamp", ["yesterday at noon", "2026-13-45 10:00", "\udcff"])
+def test_a_bad_timestamp_is_failed_to_grade_not_missing(timestamp, tmp_path):
+    course = _course_with_one_submission(tmp_path, "")
+    stamp = course / "submitted" / "fake-student" / UNGRADEABLE_ASSIGNMENT / "timestamp.txt"
+    stamp.write_bytes(timestamp.encode("utf-8", errors="surrogateescape"))
+    row = report.unrecorded_row(course, "fake-student", UNGRADEABLE_ASSIGNMENT)
+    assert row["status"] == report.FAILED
+    assert row["reason"].startswith("timestamp.txt ")
+    assert "YYYY-MM-DD HH:MM:SS UTC" in row["what_to_do"]
+
+
+def test_an_empty_timestamp_is_no_problem(tmp_path):
+    course = _course_with_one_submission(tmp_path, "")
+    assert report.ungradeable.timestamp_problem(course / "submitted" / "fake-student" / UNGRADEABLE_ASSIGNMENT) is None
