@@ -394,3 +394,21 @@ def test_a_bad_timestamp_is_failed_to_grade_not_missing(timestamp, tmp_path):
 def test_an_empty_timestamp_is_no_problem(tmp_path):
     course = _course_with_one_submission(tmp_path, "")
     assert report.ungradeable.timestamp_problem(course / "submitted" / "fake-student" / UNGRADEABLE_ASSIGNMENT) is None
+
+
+@pytest.mark.slow
+def test_a_scan_that_fails_on_one_student_does_not_stop_the_report(course, monkeypatch):
+    real = report.integrity.scan_submission_dir
+
+    def scan_submission_dir(folder, source_folder):
+        if folder.parent.name == "year-as-day":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(folder, source_folder)
+
+    monkeypatch.setattr(report.integrity, "scan_submission_dir", scan_submission_dir)
+    grades = report.read_report(f"sqlite:///{course / 'gradebook.db'}", course).grades.set_index("student_id")
+    assert grades.loc["year-as-day", "status"] == report.INTEGRITY
+    assert grades.loc["year-as-day", "detail"].startswith("integrity scan failed: maximum recursion depth")
+    assert grades.loc["solution", "status"] == report.GRADED
+    assert grades.loc[BROKEN, "status"] == report.FAILED
+    assert "not valid JSON" in grades.loc[BROKEN, "reason"]
