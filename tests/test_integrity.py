@@ -86,6 +86,8 @@ TAMPERING = {
     "getattr(get_ipython(), 'input_transformer_manager')": "ipython-hook",
     "type(get_ipython()).run_cell_async = None": {"ipython-hook", "monkeypatch"},
     "get_ipython().kernel.shell_handlers.clear()": "ipython-hook",
+    "from IPython.core.interactiveshell import InteractiveShell\nInteractiveShell.instance().ast_transformers.clear()": "ipython-hook",
+    "import IPython\nIPython.get_ipython().events.callbacks.clear()": "ipython-hook",
     "import sys\nsys.settrace(print)": "ipython-hook",
     "from sys import setprofile\nsetprofile(print)": "ipython-hook",
     "import sys\nsys.excepthook = print": {"ipython-hook", "monkeypatch"},
