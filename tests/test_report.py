@@ -226,3 +226,189 @@ def test_graded_cells_before_any_part_heading_are_in_other():
         ]
     )
     assert report.parts_of_notebook(nb) == {"warm_up": "Other", "tables": "Part 2"}
+
+
+# --- Submissions nbgrader cannot grade: the reason, what to do, and the fix for a copied cell ----
+
+UNGRADEABLE_ASSIGNMENT = "ps2_drivers"
+
+
+def _ungradeable_class():
+    """``{student: (notebook or text, file name or None, timestamp text or None)}``: one honest
+    student and one of each kind of submission nbgrader cannot grade, all built on honest work."""
+    import copy
+
+    from assignment_tools import PROCESS_EXIT, build_submission, cells_by_grade_id, prepend_code
+
+    honest = build_submission(UNGRADEABLE_ASSIGNMENT)
+    text = nbformat.writes(honest)
+
+    def copied(grade_id, source=None, before=False):
+        nb = copy.deepcopy(honest)
+        original = cells_by_grade_id(nb)[grade_id]
+        twin = copy.deepcopy(original)
+        twin.id = f"copy-{grade_id}"
+        if source is not None:
+            twin.source = source
+        nb.cells.insert(nb.cells.index(original) if before else len(nb.cells), twin)
+        return nb
+
+    stripped = copy.deepcopy(honest)
+    for cell in stripped.cells:
+        cell.metadata.pop("nbgrader", None)
+    name = notebook_path(SOURCE, UNGRADEABLE_ASSIGNMENT).name
+    return {
+        "fake-honest": (honest, None, None),
+        "fake-copied-locked-cell": (copied("part_a_intro"), None, None),
+        "fake-copied-answer-cell": (copied("statement_horizons", "# scratch\n", before=True), None, None),
+        "fake-bad-timestamp": (honest, None, "yesterday at noon"),
+        "fake-invalid-json": (text[: len(text) // 2], None, None),
+        "fake-renamed": (honest, name.replace(".ipynb", "-Copy1.ipynb"), None),
+        "fake-stripped-metadata": (stripped, None, None),
+        "fake-kernel-exit": (prepend_code(honest, "statement_horizons", PROCESS_EXIT), None, None),
+    }
+
+
+#: What the reason and the advice must say for each student (checked as substrings).
+EXPECTED_REASONS = {
+    "fake-copied-locked-cell": ("'part_a_intro' appears in more than one cell", "korea_nato.grading.repair dedupe"),
+    "fake-copied-answer-cell": ("'statement_horizons' appears in more than one cell", "korea_nato.grading.repair dedupe"),
+    "fake-bad-timestamp": ("timestamp.txt holds 'yesterday at noon', which is not a date", "timestamp.txt"),
+    "fake-invalid-json": ("is not valid JSON", "resubmit"),
+    "fake-renamed": ("submitted as ps2_drivers-Copy1.ipynb", "mv submitted/fake-renamed/ps2_drivers/ps2_drivers-Copy1.ipynb"),
+    "fake-stripped-metadata": ("every cell lost its nbgrader metadata", "fresh copy of the released notebook"),
+    "fake-kernel-exit": ("the kernel died", "os._exit"),
+}
+
+
+@pytest.fixture(scope="module")
+def ungradeable_course(tmp_path_factory):
+    from assignment_tools import make_course
+
+    course = make_course(tmp_path_factory.mktemp("ungradeable"), [UNGRADEABLE_ASSIGNMENT])
+    for student, (nb, name, timestamp) in _ungradeable_class().items():
+        path = submit(course, student, UNGRADEABLE_ASSIGNMENT, nb, name)
+        if timestamp is not None:
+            (path.parent / "timestamp.txt").write_text(timestamp)
+    nbgrader(course, "autograde", UNGRADEABLE_ASSIGNMENT, check=False)
+    result = run_module("korea_nato.cli", "report", cwd=course)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return course, result.stdout
+
+
+@pytest.mark.slow
+def test_every_ungradeable_submission_gets_its_reason_and_what_to_do(ungradeable_course):
+    course, _ = ungradeable_course
+    rows = {r["student_id"]: r for r in read_csv(course / "grade-report" / "grades.csv")}
+    assert set(rows) == set(_ungradeable_class())
+    assert rows["fake-honest"]["status"] == report.NEEDS_MANUAL  # the written answer awaits a grader
+    assert rows["fake-honest"]["reason"] == rows["fake-honest"]["what_to_do"] == ""
+    for student, (reason, advice) in EXPECTED_REASONS.items():
+        row = rows[student]
+        assert row["status"] == report.FAILED, (student, row)
+        assert reason in row["reason"], (student, row["reason"])
+        assert advice in row["what_to_do"] + row["reason"], (student, row["what_to_do"])
+        assert row["score"] == "", student
+        if student != "fake-bad-timestamp":  # nbgrader stopped before anything to regrade was there
+            assert f"nbgrader autograde {UNGRADEABLE_ASSIGNMENT} --student {student} --force" in row["what_to_do"]
+
+
+@pytest.mark.slow
+def test_the_printed_summary_names_each_ungradeable_student_with_the_fix(ungradeable_course):
+    _, stdout = ungradeable_course
+    assert f"{UNGRADEABLE_ASSIGNMENT}: 1 needs manual grading, {len(EXPECTED_REASONS)} failed to grade" in stdout
+    for student, (reason, _) in EXPECTED_REASONS.items():
+        (line,) = [x for x in stdout.splitlines() if x.startswith(f"  not graded: {student}: ")]
+        assert reason in line
+    assert stdout.count("    what to do: ") == len(EXPECTED_REASONS)
+
+
+@pytest.mark.slow
+def test_dedupe_then_regrade_gives_the_honest_score_and_a_fixed_timestamp_too(ungradeable_course):
+    from assignment_tools import gradebook_scores
+
+    course, _ = ungradeable_course
+    before = gradebook_scores(course, UNGRADEABLE_ASSIGNMENT)
+    honest = before["fake-honest"]
+    assert honest["score"] > 0
+    fixed = ["fake-copied-locked-cell", "fake-copied-answer-cell", "fake-bad-timestamp"]
+    for student in fixed:
+        assert student not in before or before[student]["score"] == 0, before.get(student)
+    for student in fixed[:2]:
+        result = run_module(
+            "korea_nato.grading.repair", "dedupe", f"submitted/{student}/{UNGRADEABLE_ASSIGNMENT}", cwd=course
+        )
+        assert result.returncode == 0, result.stderr
+        regrade = f"nbgrader autograde {UNGRADEABLE_ASSIGNMENT} --student {student} --force"
+        assert f"now regrade: {regrade}" in result.stdout
+        nbgrader(course, *regrade.split()[1:])
+    (course / "submitted" / "fake-bad-timestamp" / UNGRADEABLE_ASSIGNMENT / "timestamp.txt").write_text(
+        "2026-11-01 12:00:00 UTC"  # the format the advice names
+    )
+    nbgrader(course, "autograde", UNGRADEABLE_ASSIGNMENT, "--student", "fake-bad-timestamp", "--force")
+    after = gradebook_scores(course, UNGRADEABLE_ASSIGNMENT)
+    for student in fixed:
+        assert after[student]["cells"] == honest["cells"], student
+        assert after[student]["score"] == honest["score"], student
+    grades = report.read_report(f"sqlite:///{course / 'gradebook.db'}", course).grades.set_index("student_id")
+    for student in fixed:
+        assert grades.loc[student, "status"] == report.NEEDS_MANUAL, student
+        assert grades.loc[student, "reason"] == "", student
+
+
+def _course_with_one_submission(tmp_path, timestamp):
+    import shutil
+
+    from assignment_tools import build_submission
+
+    course = tmp_path / "course"
+    shutil.copytree(SOURCE / UNGRADEABLE_ASSIGNMENT, course / "source" / UNGRADEABLE_ASSIGNMENT)
+    path = submit(course, "fake-student", UNGRADEABLE_ASSIGNMENT, build_submission(UNGRADEABLE_ASSIGNMENT))
+    (path.parent / "timestamp.txt").write_text(timestamp)
+    return course
+
+
+def test_a_submission_nbgrader_has_not_graded_yet_is_missing_with_the_command_to_run(tmp_path):
+    course = _course_with_one_submission(tmp_path, "2026-11-01 12:00:00 UTC")
+    assert report.submitted_students(course) == {"fake-student"}
+    row = report.unrecorded_row(course, "fake-student", UNGRADEABLE_ASSIGNMENT)
+    assert row["status"] == report.MISSING and row["score"] is None
+    assert "nbgrader has recorded no grade" in row["reason"]
+    assert f"nbgrader autograde {UNGRADEABLE_ASSIGNMENT} --student fake-student --force" in row["what_to_do"]
+    assert report.unrecorded_row(course, "fake-other", UNGRADEABLE_ASSIGNMENT) == {
+        "status": report.MISSING, "score": None, "detail": "no submission"
+    }
+
+
+@pytest.mark.parametrize("timestamp", ["yesterday at noon", "2026-13-45 10:00", "\udcff"])
+def test_a_bad_timestamp_is_failed_to_grade_not_missing(timestamp, tmp_path):
+    course = _course_with_one_submission(tmp_path, "")
+    stamp = course / "submitted" / "fake-student" / UNGRADEABLE_ASSIGNMENT / "timestamp.txt"
+    stamp.write_bytes(timestamp.encode("utf-8", errors="surrogateescape"))
+    row = report.unrecorded_row(course, "fake-student", UNGRADEABLE_ASSIGNMENT)
+    assert row["status"] == report.FAILED
+    assert row["reason"].startswith("timestamp.txt ")
+    assert "YYYY-MM-DD HH:MM:SS UTC" in row["what_to_do"]
+
+
+def test_an_empty_timestamp_is_no_problem(tmp_path):
+    course = _course_with_one_submission(tmp_path, "")
+    assert report.ungradeable.timestamp_problem(course / "submitted" / "fake-student" / UNGRADEABLE_ASSIGNMENT) is None
+
+
+@pytest.mark.slow
+def test_a_scan_that_fails_on_one_student_does_not_stop_the_report(course, monkeypatch):
+    real = report.integrity.scan_submission_dir
+
+    def scan_submission_dir(folder, source_folder):
+        if folder.parent.name == "year-as-day":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(folder, source_folder)
+
+    monkeypatch.setattr(report.integrity, "scan_submission_dir", scan_submission_dir)
+    grades = report.read_report(f"sqlite:///{course / 'gradebook.db'}", course).grades.set_index("student_id")
+    assert grades.loc["year-as-day", "status"] == report.INTEGRITY
+    assert grades.loc["year-as-day", "detail"].startswith("integrity scan failed: maximum recursion depth")
+    assert grades.loc["solution", "status"] == report.GRADED
+    assert grades.loc[BROKEN, "status"] == report.FAILED
+    assert "not valid JSON" in grades.loc[BROKEN, "reason"]

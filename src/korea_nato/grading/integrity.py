@@ -1,30 +1,50 @@
 """Flag submitted notebooks that tamper with grading, for the instructor to look at.
 
 nbgrader runs the tests in the student's own kernel, so code in a submission can rebind the
-names the tests use, patch pandas or the builtins, exit the kernel or hang it. Our tests are
-written to resist most of this (plain comparisons, values recomputed from fresh loader calls),
-and nbgrader restores locked and test cells before grading; this scan covers the rest by
-reading the submission, never running it. It compares a submitted notebook with the
+names the tests use, patch pandas or the builtins, change how IPython runs the test cells,
+reach files outside its folder, exit the kernel or hang it. Our tests are written to resist
+most of this (plain comparisons, values recomputed from fresh loader calls), grading runs in a
+sandbox, and nbgrader restores locked and test cells before grading; this scan covers the rest
+by reading the submission, never running it. It compares a submitted notebook with the
 instructor's source notebook and reports:
 
-- ``invalid-notebook``: not JSON, or not a valid notebook (nbgrader cannot grade it);
+- ``invalid-notebook``: not JSON, or not a valid notebook (nbgrader cannot grade it), or a
+  file over 100 MB (reported, not read);
 - ``renamed-notebook``: a file name nbgrader does not grade (``ps1-Copy1.ipynb``);
 - ``missing-notebook``: a notebook of the assignment is absent from the submission folder;
 - ``missing-metadata``: cells stripped of their nbgrader metadata (graded 0 without a word);
 - ``missing-cell`` / ``duplicate-cell``: a graded, locked or answer cell deleted or copied;
 - ``changed-cell``: a locked or test cell whose text or nbgrader metadata was edited;
+- ``unparsable-cell``: a cell nbgrader runs as code that the scan cannot read (a syntax error,
+  null bytes, code nested too deeply, a cell of more than 200,000 characters): read it by hand;
 - ``monkeypatch``: assignment to attributes of pandas, numpy, the builtins and other shared
   modules (``pd.DataFrame.equals = ...``), ``setattr`` on them, or ``__builtins__``;
 - ``comparison-override``: a class that redefines ``==``, truth or ``isinstance``;
-- ``rebinding``: a name set by a locked setup cell, or a builtin the tests call, bound anew;
+- ``lying-equality``: a class (a ``class`` statement or ``type(name, bases, dict)``) that
+  defines ``__eq__``, ``__ne__``, ``__hash__``, ``__str__``, ``__repr__`` or ``__bool__``, or
+  subclasses a builtin value type or a pandas object, so it can pass for the value a test wants;
+- ``rebinding``: a name set by a locked setup cell, or a builtin the tests call, bound anew
+  (importing the same module under the same name again is not);
+- ``ipython-hook``: code that changes how IPython runs later cells or what they show (input
+  and AST transformers, ``run_cell``, ``showtraceback``, event hooks, ``sys.settrace``,
+  ``sys.stdout`` or builtins replaced), or reads their source (``In``, ``_ih``, frames);
+- ``file-access``: a path outside the submission folder (absolute, ``..``, ``~``, the course's
+  ``gradebook.db``, ``nbgrader_config.py``, ``source/`` ...), ``sqlite3``, ``shutil``,
+  ``os.remove`` and friends, and any file-system write through ``pathlib``;
+- ``process-spawn``: ``subprocess``, ``os.system``, ``os.fork``, ``os.setsid``,
+  ``multiprocessing``, ``pty``, ``socket``, ``!shell`` lines and ``%%bash``;
+- ``shadow-module``: a file in the submission folder that Python could import instead of a
+  real module (``pandas.py``, a package folder, a ``.pth`` file, ``sitecustomize``);
 - ``process-exit``: ``os._exit``, ``sys.exit``, ``os.kill``, ``signal`` calls, ``raise SystemExit``;
 - ``infinite-loop``: a ``while True`` loop with no ``break``;
 - ``swallowed-interrupt``: ``except KeyboardInterrupt`` / ``except BaseException`` that
   does not re-raise, which stops nbgrader from interrupting a stuck cell;
 - ``dynamic-code``: ``exec``, ``eval``, ``compile`` or ``__import__``, which can hide any of the above.
 
-A finding is a prompt to read the notebook, not a verdict. Use :func:`scan` for one notebook,
-:func:`scan_submission_dir` for a student's assignment folder, or the command line::
+The scan never raises on a student's file: whatever it cannot read becomes a finding. Cells
+nbgrader runs as code are read as code, markdown or raw cells with a code cell's grade id
+included. A finding is a prompt to read the notebook, not a verdict. Use :func:`scan` for one
+notebook, :func:`scan_submission_dir` for a student's assignment folder, or the command line::
 
     python -m korea_nato.grading.integrity submitted/*/ps2_drivers source/ps2_drivers
 """
@@ -32,16 +52,19 @@ A finding is a prompt to read the notebook, not a verdict. Use :func:`scan` for 
 from __future__ import annotations
 
 import argparse
-import ast
-import builtins
 import json
 import sys
+import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from os import PathLike
 from pathlib import Path
 
 import nbformat
+
+from . import codescan
 
 __all__ = ["KINDS", "Finding", "scan", "scan_submission_dir", "main"]
 
@@ -53,37 +76,28 @@ KINDS = (
     "missing-cell",
     "duplicate-cell",
     "changed-cell",
+    "unparsable-cell",
     "monkeypatch",
     "comparison-override",
+    "lying-equality",
     "rebinding",
+    "ipython-hook",
+    "file-access",
+    "process-spawn",
+    "shadow-module",
     "process-exit",
     "infinite-loop",
     "swallowed-interrupt",
     "dynamic-code",
 )
 
-#: Modules whose attributes a submission has no business reassigning.
-PROTECTED_MODULES = frozenset(
-    {
-        "builtins", "pandas", "numpy", "korea_nato", "sys", "os", "re", "math", "operator",
-        "functools", "collections", "datetime", "matplotlib", "nbgrader", "IPython",
-        "ipykernel", "importlib", "inspect", "types", "unittest", "itertools",
-    }
-)
-#: Attribute paths on those modules that ordinary code sets (display options, plot styles).
-ALLOWED_SETTINGS = frozenset({"options", "rcParams"})
-#: Special methods that decide comparisons, truth and type checks.
-COMPARISON_METHODS = frozenset(
-    {
-        "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__hash__",
-        "__instancecheck__", "__subclasscheck__",
-    }
-)
-EXIT_CALLS = frozenset({"os._exit", "os.kill", "os.killpg", "os.abort", "sys.exit", "builtins.exit",
-                        "builtins.quit", "exit", "quit"})
-DYNAMIC_CALLS = frozenset({"exec", "eval", "compile", "__import__"})
-INTERRUPT_CATCHERS = frozenset({"KeyboardInterrupt", "BaseException"})
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+#: File endings Python imports as modules (``pandas.py``, ``pandas.cpython-311-x86_64-linux-gnu.so``).
+IMPORTABLE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
+#: Submitted notebooks larger than this are reported, not read (nbgrader's exchange refuses
+#: files over 100 MB by default; reading one takes memory and time from the whole class).
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -112,23 +126,58 @@ def _read_source(path: Path) -> nbformat.NotebookNode:
         raise ValueError(f"cannot read the source notebook {path}: {error}") from error
 
 
+def _first_line(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply to read"
+    text = str(error).splitlines()[0][:200] if str(error) else ""
+    return text or type(error).__name__
+
+
+def _invalid(detail: str) -> Finding:
+    return Finding("invalid-notebook", None, detail)
+
+
 def _read_submitted(path: Path) -> tuple[nbformat.NotebookNode | None, Finding | None]:
     try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            mb, limit = size / 1024 / 1024, MAX_NOTEBOOK_BYTES // 1024 // 1024
+            return None, _invalid(f"{path.name} is {mb:,.0f} MB, more than the scan reads ({limit} MB)")
         text = path.read_text(encoding="utf-8")
         json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, Finding("invalid-notebook", None, f"{path.name} is not valid JSON ({error})")
+    except OSError as error:
+        return None, _invalid(f"{path.name} cannot be read ({_first_line(error)})")
+    except UnicodeDecodeError as error:
+        return None, _invalid(f"{path.name} is not valid JSON (not UTF-8 text: {error})")
+    except Exception as error:  # JSONDecodeError, or RecursionError on deeply nested junk
+        return None, _invalid(f"{path.name} is not valid JSON ({_first_line(error)})")
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # nbformat warns about (and fixes) missing or repeated cell ids
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
+            nbformat.validate(nb)
     except Exception as error:  # nbformat's ValidationError, or a KeyError on a broken layout
-        message = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return None, Finding("invalid-notebook", None, f"{path.name} is not a valid notebook ({message})")
+        return None, _invalid(f"{path.name} is not a valid notebook ({_first_line(error)})")
     return nb, None
 
 
 def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+    """A cell's nbgrader metadata; ``{}`` when absent or not a mapping."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def _grade_id(cell) -> str | None:
+    grade_id = _meta(cell).get("grade_id")
+    return grade_id if isinstance(grade_id, str) and grade_id else None
+
+
+def _text_of(cell) -> str:
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(source, list):
+        source = "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ""
 
 
 def _released_text(source: str) -> str:
@@ -158,22 +207,22 @@ def _is_protected(cell) -> bool:
 
 
 def _cell_findings(submitted, source) -> Iterator[Finding]:
-    source_cells = {_meta(c)["grade_id"]: c for c in source.cells if "grade_id" in _meta(c)}
-    submitted_ids = [_meta(c)["grade_id"] for c in submitted.cells if "grade_id" in _meta(c)]
+    source_cells = {_grade_id(c): c for c in source.cells if _grade_id(c)}
+    submitted_ids = [_grade_id(c) for c in submitted.cells if _grade_id(c)]
     if source_cells and not submitted_ids:
         yield Finding(
             "missing-metadata", None,
             "no cell carries nbgrader metadata: nbgrader cannot find the tests and scores the notebook 0",
         )
         return
-    for grade_id in sorted({g for g in submitted_ids if submitted_ids.count(g) > 1}):
-        count = submitted_ids.count(grade_id)
-        yield Finding("duplicate-cell", grade_id, f"{count} cells carry this grade id")
-    unlabelled = {_normalised(c.source) for c in submitted.cells if "grade_id" not in _meta(c)}
-    submitted_cells = {_meta(c)["grade_id"]: c for c in submitted.cells if "grade_id" in _meta(c)}
+    counts = Counter(submitted_ids)
+    for grade_id in sorted(g for g, n in counts.items() if n > 1):
+        yield Finding("duplicate-cell", grade_id, f"{counts[grade_id]} cells carry this grade id")
+    unlabelled = {_normalised(_text_of(c)) for c in submitted.cells if not _grade_id(c)}
+    submitted_cells = {_grade_id(c): c for c in submitted.cells if _grade_id(c)}
     for grade_id, original in source_cells.items():
         cell = submitted_cells.get(grade_id)
-        released = _normalised(_released_text(original.source))
+        released = _normalised(_released_text(_text_of(original)))
         if cell is None:
             if _is_protected(original) and released in unlabelled:
                 yield Finding("missing-metadata", grade_id, "the cell is there, its nbgrader metadata is not")
@@ -182,7 +231,7 @@ def _cell_findings(submitted, source) -> Iterator[Finding]:
             continue
         if not _is_protected(original):
             continue
-        if _normalised(cell.source) != released:
+        if _normalised(_text_of(cell)) != released:
             yield Finding("changed-cell", grade_id, "the text of a locked or test cell was edited")
         changed = [
             key for key in ("grade", "solution", "locked", "points")
@@ -195,280 +244,39 @@ def _cell_findings(submitted, source) -> Iterator[Finding]:
 # --- Reading the student's code ------------------------------------------------------------------
 
 
-def _parse(source: str) -> ast.Module | None:
-    """Parse a code cell; IPython magics are turned into Python first. None if it does not parse."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        source = TransformerManager().transform_cell(source)
-    except Exception:  # IPython is optional here: plain Python still parses
-        pass
-    try:
-        return ast.parse(source)
-    except SyntaxError:
-        return None
+def _source_code(source) -> list[tuple[dict, str]]:
+    return [(_meta(c), _text_of(c)) for c in source.cells if c.get("cell_type") == "code"]
 
 
-def _dotted(node: ast.AST) -> list[str] | None:
-    """``pd.DataFrame.equals`` -> ["pd", "DataFrame", "equals"]; None if not a plain dotted name."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        return [node.id, *reversed(parts)]
-    return None
+def _cells_run_as_code(submitted, source) -> Iterator[tuple[str | int, str, str]]:
+    """``(where, text, note)`` for each submitted cell nbgrader will run as code and not restore.
 
-
-def _imports(tree: ast.AST) -> dict[str, str]:
-    """Names an import statement binds, mapped to the module path they stand for."""
-    aliases = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    aliases[root] = root
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
-
-
-def _module_level_bindings(tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:
-    """Names a cell binds in the notebook's namespace (not inside functions or classes)."""
-
-    def targets(node):
-        if isinstance(node, ast.Name):
-            yield node.id
-        elif isinstance(node, (ast.Tuple, ast.List)):
-            for element in node.elts:
-                yield from targets(element)
-        elif isinstance(node, ast.Starred):
-            yield from targets(node.value)
-
-    def visit(statements):
-        for node in statements:
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    for name in targets(target):
-                        yield name, node
-            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-                for name in targets(node.target):
-                    yield name, node
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                for name in targets(node.target):
-                    yield name, node
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        for name in targets(item.optional_vars):
-                            yield name, node
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    yield (alias.asname or alias.name.split(".")[0]), node
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                yield node.name, node
-                # ``global x`` inside a function makes its assignments to x module-level.
-                declared = {n for g in ast.walk(node) if isinstance(g, ast.Global) for n in g.names}
-                for inner in ast.walk(node):
-                    stored = isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store)
-                    if stored and inner.id in declared:
-                        yield inner.id, inner
-            elif isinstance(node, ast.Delete):
-                for target in node.targets:
-                    for name in targets(target):
-                        yield name, node
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    yield from visit(getattr(node, field, []) or [])
-            if isinstance(node, ast.ExceptHandler) and node.name:
-                yield node.name, node
-        # walrus operators at module level
-    yield from visit(tree.body)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.NamedExpr):
-            yield node.target.id, node
-
-
-def _resolve(parts: list[str] | None, aliases: dict[str, str]) -> str | None:
-    """The full dotted path of ``parts`` if its first name is an imported module or object."""
-    if not parts:
-        return None
-    root = aliases.get(parts[0])
-    if root is None:
-        return ".".join(parts) if parts[0] in ("builtins", "__builtins__") else None
-    return ".".join([root, *parts[1:]])
-
-
-def _is_protected_path(path: str | None) -> bool:
-    if path is None:
-        return False
-    parts = path.split(".")
-    return parts[0] in PROTECTED_MODULES and not ALLOWED_SETTINGS & set(parts)
-
-
-def _attribute_tamper(target: ast.AST, aliases: dict[str, str]) -> str | None:
-    """Why assigning to ``target`` tampers with shared code, or None."""
-    node = target.value if isinstance(target, ast.Subscript) else target
-    if not isinstance(node, ast.Attribute):
-        return None
-    chain = []
-    base = node
-    while isinstance(base, ast.Attribute):
-        chain.append(base.attr)
-        base = base.value
-    text = ast.unparse(target)
-    if any(attr.startswith("__") and attr.endswith("__") for attr in chain):
-        return f"assigns to the special attribute in {text}"
-    if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "type":
-        return f"assigns to an attribute of a class: {text}"
-    path = _resolve(_dotted(node), aliases)
-    if _is_protected_path(path):
-        return f"assigns to {path}"
-    return None
-
-
-def _handler_swallows_interrupt(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return False
-    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    catches = any(isinstance(n, ast.Name) and n.id in INTERRUPT_CATCHERS for n in names)
-    reraises = any(isinstance(n, ast.Raise) for n in ast.walk(handler))
-    return catches and not reraises
-
-
-def _loop_never_breaks(loop: ast.While) -> bool:
-    test = loop.test
-    if not (isinstance(test, ast.Constant) and test.value):
-        return False
-
-    def breaks(statements):
-        for node in statements:
-            if isinstance(node, (ast.Break, ast.Return, ast.Raise)):
-                return True
-            if isinstance(node, (ast.While, ast.For, ast.AsyncFor)):
-                # a break in a nested loop leaves only that loop; returns and raises still count
-                if any(isinstance(n, (ast.Return, ast.Raise)) for n in ast.walk(node)):
-                    return True
-                continue
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            for field in ("body", "orelse", "finalbody"):
-                if breaks(getattr(node, field, []) or []):
-                    return True
-            for handler in getattr(node, "handlers", []) or []:
-                if breaks(handler.body):
-                    return True
-        return False
-
-    return not breaks(loop.body)
-
-
-def _code_findings(tree: ast.Module, cell, aliases, protected_names) -> Iterator[Finding]:
-    for name, node in _module_level_bindings(tree):
-        if name in protected_names:
-            yield Finding("rebinding", cell, f"line {node.lineno}: rebinds {name!r}, {protected_names[name]}")
-    for node in ast.walk(tree):
-        line = f"line {getattr(node, 'lineno', '?')}"
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
-            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
-            for target in targets:
-                why = _attribute_tamper(target, aliases)
-                if why:
-                    yield Finding("monkeypatch", cell, f"{line}: {why}")
-                if isinstance(target, ast.Name) and target.id in COMPARISON_METHODS:
-                    yield Finding("comparison-override", cell, f"{line}: sets {target.id}")
-        elif isinstance(node, ast.Name) and node.id == "__builtins__":
-            yield Finding("monkeypatch", cell, f"{line}: uses __builtins__")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in COMPARISON_METHODS:
-            yield Finding("comparison-override", cell, f"{line}: defines {node.name}")
-        elif isinstance(node, ast.Constant) and node.value in COMPARISON_METHODS:
-            yield Finding("comparison-override", cell, f"{line}: names {node.value}")
-        elif isinstance(node, ast.Call):
-            yield from _call_findings(node, cell, line, aliases)
-        elif isinstance(node, ast.Raise) and node.exc is not None:
-            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-            if isinstance(exc, ast.Name) and exc.id == "SystemExit":
-                yield Finding("process-exit", cell, f"{line}: raises SystemExit")
-        elif isinstance(node, ast.While) and _loop_never_breaks(node):
-            yield Finding("infinite-loop", cell, f"{line}: `while {ast.unparse(node.test)}` never breaks")
-        elif isinstance(node, ast.ExceptHandler) and _handler_swallows_interrupt(node):
-            yield Finding(
-                "swallowed-interrupt", cell,
-                f"{line}: `except {ast.unparse(node.type)}` swallows KeyboardInterrupt",
-            )
-
-
-def _call_findings(node: ast.Call, cell, line: str, aliases) -> Iterator[Finding]:
-    parts = _dotted(node.func)
-    if parts is None:
-        return
-    name = ".".join(parts)
-    path = _resolve(parts, aliases) or name
-    if path in EXIT_CALLS or path.startswith("signal."):
-        yield Finding("process-exit", cell, f"{line}: calls {path}")
-    elif name in DYNAMIC_CALLS:
-        yield Finding("dynamic-code", cell, f"{line}: calls {name}")
-    elif name in ("setattr", "delattr") and node.args:
-        obj = node.args[0]
-        target = _resolve(_dotted(obj), aliases)
-        is_class_of = isinstance(obj, ast.Call) and isinstance(obj.func, ast.Name) and obj.func.id == "type"
-        if _is_protected_path(target) or is_class_of:
-            yield Finding("monkeypatch", cell, f"{line}: {name} on {ast.unparse(obj)}")
-    elif name in ("globals", "vars") or (parts[-1] == "update" and parts[0] in ("globals", "vars")):
-        yield Finding("rebinding", cell, f"{line}: writes to the notebook's namespace through {name}()")
-
-
-def _protected_names(source) -> dict[str, str]:
-    """Names a submission must not rebind, each with the reason."""
-    setup, answers, test_loads = set(), set(), set()
-    for cell in source.cells:
-        if cell.cell_type != "code":
+    nbgrader gives a cell whose grade id is in the source the source cell's type (a solution
+    cell turned into markdown or raw runs as code again), replaces locked and test cells by the
+    source's text, and drops the grade ids it does not know.
+    """
+    source_types = {_grade_id(c): c.get("cell_type") for c in source.cells if _grade_id(c)}
+    restored = {_grade_id(c) for c in source.cells if _grade_id(c) and _is_protected(c)}
+    untouched = {_normalised(_released_text(_text_of(c))) for c in source.cells if _is_protected(c)}
+    for index, cell in enumerate(submitted.cells):
+        grade_id = _grade_id(cell)
+        cell_type = cell.get("cell_type")
+        runs_as = source_types.get(grade_id, cell_type) if grade_id else cell_type
+        if runs_as != "code" or grade_id in restored:
             continue
-        tree = _parse(cell.source)
-        if tree is None:
+        text = _text_of(cell)
+        if _normalised(text) in untouched:
             continue
-        bound = {name for name, _ in _module_level_bindings(tree)}
-        meta = _meta(cell)
-        if meta.get("solution"):
-            answers |= bound
-        elif meta.get("grade"):
-            loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-            test_loads |= loads
-        elif meta.get("locked"):
-            setup |= bound
-    names = {name: "which a locked setup cell defines" for name in setup - answers}
-    for name in test_loads & set(dir(builtins)):
-        names[name] = "a builtin the tests call"
-    return names
+        note = "" if cell_type == "code" else f"(a {cell_type} cell that nbgrader runs as code) "
+        yield (grade_id if grade_id is not None else index), text, note
 
 
 def _student_code_findings(submitted, source) -> Iterator[Finding]:
-    restored = {  # cells nbgrader replaces by the source's version before running anything
-        _meta(c)["grade_id"] for c in source.cells if "grade_id" in _meta(c) and _is_protected(c)
-    }
-    untouched = {_normalised(_released_text(c.source)) for c in source.cells if _is_protected(c)}
-    protected_names = _protected_names(source)
-    trees = []
-    for index, cell in enumerate(submitted.cells):
-        grade_id = _meta(cell).get("grade_id")
-        if cell.cell_type != "code" or grade_id in restored or _normalised(cell.source) in untouched:
-            continue
-        tree = _parse(cell.source)
-        if tree is not None:
-            trees.append((grade_id if grade_id is not None else index, tree))
-    aliases = {}
-    for cell in source.cells:
-        tree = _parse(cell.source) if cell.cell_type == "code" else None
-        if tree is not None:
-            aliases |= _imports(tree)
-    for _, tree in trees:
-        aliases |= _imports(tree)
-    for where, tree in trees:
-        yield from _code_findings(tree, where, aliases, protected_names)
+    cells = list(_cells_run_as_code(submitted, source))
+    notes = {where: note for where, _, note in cells}
+    found = codescan.code_findings([(where, text) for where, text, _ in cells], _source_code(source))
+    for kind, where, detail in found:
+        yield Finding(kind, where, notes.get(where, "") + detail)
 
 
 # --- Public interface ----------------------------------------------------------------------------
@@ -478,7 +286,8 @@ def scan(submitted: str | PathLike, source: str | PathLike) -> list[Finding]:
     """Findings for one submitted notebook, compared with the instructor's ``source`` notebook.
 
     Raises FileNotFoundError or ValueError when ``submitted`` is missing or ``source`` is not a
-    readable notebook (that is the instructor's input, not the student's).
+    readable notebook (that is the instructor's input, not the student's). Whatever is wrong
+    with the submitted file itself is a finding, never an exception.
     """
     submitted, source = Path(submitted), Path(source)
     if not submitted.is_file():
@@ -491,8 +300,15 @@ def scan(submitted: str | PathLike, source: str | PathLike) -> list[Finding]:
     nb, problem = _read_submitted(submitted)
     if problem is not None:
         return [*findings, problem]
-    findings += _cell_findings(nb, original)
-    findings += _student_code_findings(nb, original)
+    try:
+        findings += _cell_findings(nb, original)
+        findings += _student_code_findings(nb, original)
+    except Exception as error:  # a bug in a rule must not hide the rest of the class
+        findings.append(Finding(
+            "unparsable-cell", None,
+            f"the scan stopped reading {submitted.name} ({type(error).__name__}: {_first_line(error)}): "
+            "read it by hand",
+        ))
     return _unique(findings)
 
 
@@ -504,12 +320,64 @@ def _notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if p.is_file())
 
 
+@lru_cache(maxsize=1)
+def _installed_modules() -> frozenset[str]:
+    """Top-level names of the standard library and of every installed distribution."""
+    from importlib.metadata import packages_distributions
+
+    try:
+        installed = set(packages_distributions())
+    except Exception:  # a broken distribution's metadata must not stop the scan
+        installed = set()
+    return frozenset(installed | set(sys.stdlib_module_names))
+
+
+def _shadow_detail(entry: Path) -> str | None:
+    """Why Python could import ``entry`` (a file or folder beside the notebook), or None."""
+    name = entry.name
+    module = name.split(".")[0]
+    if entry.is_dir():
+        if not any((entry / f"__init__{suffix}").exists() for suffix in IMPORTABLE_SUFFIXES):
+            return None
+        what = f"the folder {name}/ is a Python package"
+    elif name.endswith(".pth"):
+        return f"{name} is a .pth file, which adds import paths or runs code when Python starts"
+    elif name.endswith(IMPORTABLE_SUFFIXES) and module.isidentifier():
+        what = f"{name} is a Python module"
+    else:
+        return None
+    if module in STARTUP_MODULES:
+        return f"{what} that Python runs at start-up ({module})"
+    shadows = (
+        f"instead of the installed module {module}" if module in _installed_modules() else "from this folder"
+    )
+    return f"{what}: `import {module}`, in the notebook or in the tests, would load it {shadows}"
+
+
+def _shadow_findings(folder: Path) -> dict[str, list[Finding]]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        return {folder.name: [Finding("shadow-module", None, f"the folder cannot be listed ({error})")]}
+    results = {}
+    for entry in entries:
+        try:
+            detail = _shadow_detail(entry)
+        except OSError as error:
+            detail = f"{entry.name} cannot be read ({error}): look at it by hand"
+        if detail:
+            results[entry.name] = [Finding("shadow-module", None, detail)]
+    return results
+
+
 def scan_submission_dir(folder: str | PathLike, source_folder: str | PathLike) -> dict[str, list[Finding]]:
     """Findings for every notebook in a student's assignment folder, by file name.
 
     A notebook whose name is not in ``source_folder`` is reported as renamed and, when the
     assignment has one notebook, also compared with it; a source notebook with no submitted
-    copy (renamed or not) is reported under its own name as ``missing-notebook``.
+    copy (renamed or not) is reported under its own name as ``missing-notebook``. A file or
+    folder Python could import instead of a real module is reported under its own name as
+    ``shadow-module``.
     """
     folder, source_folder = Path(folder), Path(source_folder)
     for path, role in ((folder, "submission"), (source_folder, "source")):
@@ -533,6 +401,8 @@ def scan_submission_dir(folder: str | PathLike, source_folder: str | PathLike) -
     for name in sources:
         if name not in results and name not in stand_ins:
             results[name] = [Finding("missing-notebook", None, f"{name} was not submitted")]
+    for name, findings in _shadow_findings(folder).items():
+        results.setdefault(name, []).extend(findings)
     return results
 
 
@@ -544,12 +414,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("submitted", nargs="+", type=Path, help="a student's assignment folder (one or more)")
     parser.add_argument("source", type=Path, help="the assignment's folder in source/")
     args = parser.parse_args(argv)
+    if not args.source.is_dir():
+        parser.error(f"source folder {args.source} does not exist")
     flagged = False
     for folder in args.submitted:
         try:
             results = scan_submission_dir(folder, args.source)
-        except (OSError, ValueError) as error:
+        except NotADirectoryError as error:
             parser.error(str(error))
+        except ValueError as error:  # the instructor's source notebook: nothing can be scanned
+            parser.error(str(error))
+        except Exception as error:  # one folder that cannot be scanned does not stop the class
+            flagged = True
+            print(f"{folder}: the scan failed ({type(error).__name__}: {error}); read it by hand")
+            continue
         for name, findings in results.items():
             for finding in findings:
                 flagged = True

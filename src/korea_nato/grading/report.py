@@ -5,7 +5,8 @@ to ``grade-report/``:
 
 - ``grades.csv``: one row per student and assignment, with a status (graded / failed to grade /
   missing / needs manual grading / integrity flag), the score and the points of each part
-  (``Part A``, ``Part B``, ... from the ``## Part X`` headings of the source notebook);
+  (``Part A``, ``Part B``, ... from the ``## Part X`` headings of the source notebook), and for
+  a submission nbgrader could not grade a ``reason`` and ``what_to_do`` (see :mod:`.ungradeable`);
 - ``lms_grades.csv``: student id, assignment, score, max score and status, for a learning
   management system's grade import (the score is empty when there is nothing to grade);
 - ``difficulty.csv``: per question, the share of graded students with full marks;
@@ -23,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import integrity
+from . import integrity, ungradeable
 from .gradebook import GradebookError, check_gradebook, configured_db_url
 
 GRADED = "graded"
@@ -38,6 +39,8 @@ SCORED = (GRADED, NEEDS_MANUAL, INTEGRITY)
 PART_HEADING = re.compile(r"^#{1,6}\s+Part\s+([A-Za-z0-9]+)\b")
 OTHER_PART = "Other"
 LMS_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
+#: Text columns of grades.csv: the integrity findings, and for an ungradeable submission why and the fix.
+TEXT_COLUMNS = ["detail", "reason", "what_to_do"]
 
 
 # --- Parts of an assignment --------------------------------------------------------------------
@@ -72,23 +75,78 @@ def parts_of_assignment(course: Path, assignment: str) -> dict[tuple[str, str], 
 # --- Integrity ---------------------------------------------------------------------------------
 
 
-def integrity_findings(course: Path, student: str, assignment: str) -> list[str]:
-    """``kind (cell): detail`` for each finding of :mod:`korea_nato.grading.integrity`."""
+def scan_findings(course: Path, student: str, assignment: str) -> tuple[dict, str | None]:
+    """The integrity scan of a submission, ``({notebook: [Finding]}, None)``, or ``({}, why it failed)``."""
     submitted = course / "submitted" / student / assignment
     source = course / "source" / assignment
     if not submitted.is_dir() or not source.is_dir():
-        return []
+        return {}, None
     try:
-        findings = integrity.scan_submission_dir(submitted, source)
-    except (OSError, ValueError) as error:  # a scan that cannot run is itself worth a look
-        return [f"integrity scan failed: {error}"]
+        return integrity.scan_submission_dir(submitted, source), None
+    except Exception as error:  # a scan that cannot run is itself worth a look; it never stops the class
+        return {}, f"integrity scan failed: {error}"
+
+
+def finding_lines(findings: dict) -> list[str]:
+    """``kind (cell): detail`` for each finding of :mod:`korea_nato.grading.integrity`."""
     return [
         f"{finding.kind} ({finding.cell}): {finding.detail}"
-        if finding.cell
+        if finding.cell is not None and finding.cell != ""
         else f"{finding.kind}: {finding.detail}"
         for notebook in sorted(findings)
         for finding in findings[notebook]
     ]
+
+
+def integrity_findings(course: Path, student: str, assignment: str) -> list[str]:
+    """``kind (cell): detail`` for each finding of the integrity scan of one submission."""
+    findings, failure = scan_findings(course, student, assignment)
+    return [failure] if failure else finding_lines(findings)
+
+
+def reasons_for(course: Path, student: str, assignment: str, findings: dict, in_gradebook: bool):
+    """The :class:`.ungradeable.Reason` list for a submission nbgrader could not grade; never raises."""
+    notebooks = sorted(p.name for p in (course / "source" / assignment).glob("*.ipynb"))
+    try:
+        return ungradeable.explain(course, student, assignment, findings, notebooks, in_gradebook)
+    except Exception as error:  # an explanation that fails must not stop the report for the class
+        return [ungradeable.Reason(
+            f"the report could not tell why ({type(error).__name__}: {error})",
+            f"run `{ungradeable.regrade_command(student, assignment)}` and read its log",
+        )]
+
+
+# --- Ungradeable submissions -------------------------------------------------------------------
+
+
+def submitted_students(course: Path) -> set[str]:
+    """Students with a folder in ``submitted/`` (nbgrader may have recorded nothing for some)."""
+    folder = course / "submitted"
+    try:
+        return {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    except OSError:  # no submitted/ yet, or unreadable: the gradebook's students are all there is
+        return set()
+
+
+def reason_columns(reasons) -> dict[str, str]:
+    return {
+        "reason": "; ".join(r.reason for r in reasons),
+        "what_to_do": " Then: ".join(r.what_to_do for r in reasons),
+    }
+
+
+def unrecorded_row(course: Path, student: str, assignment: str) -> dict:
+    """Status, detail and reason of a student the gradebook has no submission for."""
+    if not (course / "submitted" / student / assignment).is_dir():
+        return {"status": MISSING, "score": None, "detail": "no submission"}
+    scanned, failure = scan_findings(course, student, assignment)
+    reasons = reasons_for(course, student, assignment, scanned, in_gradebook=False)
+    status = FAILED if reasons else MISSING
+    detail = "; ".join([failure] if failure else finding_lines(scanned)) or "not graded"
+    return {
+        "status": status, "score": None, "detail": detail,
+        **reason_columns(reasons or [ungradeable.not_graded_yet(student, assignment)]),
+    }
 
 
 # --- Reading the gradebook ---------------------------------------------------------------------
@@ -123,7 +181,7 @@ def read_report(db_url: str, course: Path) -> Report:
     check_gradebook(db_url)
     rows, questions = [], []
     with Gradebook(db_url) as gradebook:
-        students = sorted(s.id for s in gradebook.students)
+        students = sorted({s.id for s in gradebook.students} | submitted_students(course))
         for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
             parts = parts_of_assignment(course, assignment.name)
             part_names = sorted(
@@ -143,10 +201,12 @@ def read_report(db_url: str, course: Path) -> Report:
                 try:
                     submission = gradebook.find_submission(assignment.name, student)
                 except MissingEntry:
-                    rows.append({**row, "status": MISSING, "score": None, "detail": "no submission"})
+                    rows.append({**row, **unrecorded_row(course, student, assignment.name)})
                     continue
-                findings = integrity_findings(course, student, assignment.name)
+                scanned, failure = scan_findings(course, student, assignment.name)
+                findings = [failure] if failure else finding_lines(scanned)
                 status = submission_status(submission, findings)
+                reasons = []
                 points = dict.fromkeys(part_names, 0.0)
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
@@ -170,9 +230,13 @@ def read_report(db_url: str, course: Path) -> Report:
                     findings = findings or [
                         "nbgrader could not execute this submission; see its autograde log"
                     ]
+                    reasons = reasons_for(course, student, assignment.name, scanned, in_gradebook=True)
                 score = None if status == FAILED else submission.score
                 rows.append(
-                    {**row, "status": status, "score": score, **points, "detail": "; ".join(findings)}
+                    {
+                        **row, "status": status, "score": score, **points, "detail": "; ".join(findings),
+                        **reason_columns(reasons),
+                    }
                 )
             if not students:
                 for notebook, cell in cells:
@@ -191,9 +255,9 @@ def read_report(db_url: str, course: Path) -> Report:
     columns = ["student_id", "assignment", "status", "score", "max_score"]
     grades = pd.DataFrame(rows)
     if grades.empty:
-        grades = pd.DataFrame(columns=[*columns, "detail"])
+        grades = pd.DataFrame(columns=[*columns, *TEXT_COLUMNS])
     part_columns = sorted(c for c in grades.columns if c.startswith("Part ") or c == OTHER_PART)
-    grades = grades[[*columns, *part_columns, "detail"]].fillna({"detail": ""})
+    grades = grades[[*columns, *part_columns, *TEXT_COLUMNS]].fillna(dict.fromkeys(TEXT_COLUMNS, ""))
     return Report(grades=grades, questions=pd.DataFrame(questions))
 
 
@@ -322,7 +386,8 @@ def write_report(report: Report, out: Path) -> dict[str, Path]:
 
 
 def summary(report: Report) -> str:
-    """A few lines per assignment: counts by status, mean score, hardest questions."""
+    """A few lines per assignment: counts by status, mean score, hardest questions, and for each
+    submission nbgrader could not grade, why and what to do."""
     lines = []
     table = difficulty(report)
     for assignment, rows in report.grades.groupby("assignment"):
@@ -339,6 +404,9 @@ def summary(report: Report) -> str:
         hard = rows_of[rows_of["share_full_marks"] < 1]
         for r in hard.nsmallest(3, "share_full_marks").itertuples():
             lines.append(f"  hard: {r.question} ({r.part}): {100 * r.share_full_marks:.0f}% full marks")
+        for r in rows[rows["reason"].astype(str) != ""].itertuples():
+            lines.append(f"  not graded: {r.student_id}: {r.reason}")
+            lines.append(f"    what to do: {r.what_to_do}")
     return "\n".join(lines) or "the gradebook has no assignments"
 
 
