@@ -287,7 +287,7 @@ HOSTILE_FINDINGS = {
     "replaced-run-cell": {"ipython-hook"},
     "silenced-traceback": {"ipython-hook"},
     "shadowed-pandas": {"shadow-module"},
-    "reads-source": {"file-access"},
+    "reads-source": {"file-access", "dynamic-code", "rebinding"},
     "prints-history": {"ipython-hook"},
 }
 
