@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import types
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -412,3 +413,16 @@ def test_a_scan_that_fails_on_one_student_does_not_stop_the_report(course, monke
     assert grades.loc["solution", "status"] == report.GRADED
     assert grades.loc[BROKEN, "status"] == report.FAILED
     assert "not valid JSON" in grades.loc[BROKEN, "reason"]
+
+
+def test_the_report_says_when_a_class_is_graded_without_the_sandbox(tmp_path, monkeypatch):
+    from korea_nato.grading import sandbox
+
+    course = tmp_path / "course"
+    course.mkdir()
+    config = (Path(__file__).resolve().parents[1] / "nbgrader_config.py").read_text()
+    (course / "nbgrader_config.py").write_text(config + "\nc.SandboxKernelManager.allow_unsandboxed = True\n")
+    monkeypatch.setattr(sandbox, "sandbox_problem", lambda: "bubblewrap is not installed; install it")
+    assert report.sandbox_line(course) == (
+        "grading sandbox: OFF -- UNSANDBOXED by choice (allow_unsandboxed): bubblewrap is not installed"
+    )

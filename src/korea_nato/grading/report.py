@@ -410,6 +410,16 @@ def summary(report: Report) -> str:
     return "\n".join(lines) or "the gradebook has no assignments"
 
 
+def sandbox_line(course: Path) -> str:
+    """One line saying how this course's submissions are graded: in the sandbox, or not."""
+    from .sandbox import sandbox_status
+
+    sandboxed, found, fix = sandbox_status(course)
+    if sandboxed:
+        return f"grading sandbox: {found}"
+    return f"grading sandbox: OFF -- {found}" + (f"; fix: {fix}" if fix else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="korea-nato report",
@@ -429,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     files = write_report(report, args.out or course / "grade-report")
     print(summary(report))
+    print(sandbox_line(course))
     print("wrote " + ", ".join(str(p) for p in files.values()))
     return 0
 
