@@ -2,7 +2,13 @@
 
 - :mod:`.gradebook` -- where the gradebook is, whether it is usable, who is graded;
 - :mod:`.runner` -- parallel autograding of a class (``python -m korea_nato.grading``);
-- :mod:`.integrity` -- reads submissions without running them and flags tampering;
+- :mod:`.sandbox` -- the bubblewrap sandbox every autograded kernel runs in;
+- :mod:`.execution` -- nbgrader's execution step, sandboxed, with tests that must prove they ran
+  (:mod:`.kernel_probe` is the code it sends into the kernel around each test);
+- :mod:`.integrity` -- reads submissions without running them and flags tampering
+  (:mod:`.codescan` holds the rules that read a cell's code);
+- :mod:`.ungradeable` -- why nbgrader could not grade a submission, and what to do;
+- :mod:`.repair` -- removes duplicated nbgrader cells from a submission (``python -m ...repair``);
 - :mod:`.feedback` -- nbgrader preprocessors that keep hidden tests out of feedback;
 - :mod:`.report` -- the grade report (``korea-nato report``).
 
