@@ -216,3 +216,52 @@ GRADING = GradingCorpus(
 )
 
 globals().update(corpus_tests(GRADING))
+
+
+# --- Test cells that objects lying about equality cannot fool ---------------------------------
+
+
+class LyingStr(str):
+    """A string that equals everything, as a hostile answer would return (issue 9)."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = str.__hash__
+
+    def __str__(self):
+        return self
+
+
+def failures_with(assignment: str, answers: str, grade_ids) -> dict:
+    """Run the setup cells, ``answers`` and each source test cell in one namespace: grade id -> error.
+
+    The solution cells are not run: ``answers`` defines the targets, here with lying objects.
+    """
+    import matplotlib
+
+    from assignment_tools import SOURCE, cells_by_grade_id, notebook_path, read
+
+    matplotlib.use("Agg")
+    cells = cells_by_grade_id(read(notebook_path(SOURCE, assignment)))
+    namespace = {"LyingStr": LyingStr}
+    for grade_id, cell in cells.items():
+        if cell.cell_type == "code" and grade_id.startswith("setup") or grade_id == "drivers_reference":
+            exec(cell.source, namespace)  # noqa: S102 -- the course's own locked cells
+    exec(answers, namespace)  # noqa: S102
+    errors = {}
+    for grade_id in grade_ids:
+        try:
+            exec(cells[grade_id].source, namespace)  # noqa: S102
+        except Exception as error:  # noqa: BLE001 -- any error fails the cell, as under nbgrader
+            errors[grade_id] = error
+    return errors
+
+
+@pytest.mark.parametrize("grade_id", PART_A)
+def test_a_precision_that_equals_everything_fails_every_part_a_test(grade_id):
+    answers = 'def parse_date(text):\n    return pd.Timestamp(2022, 3, 3), LyingStr("day")\n'
+    assert grade_id in failures_with(ASSIGNMENT, answers, [grade_id])

@@ -166,8 +166,34 @@ GRADING = GradingCorpus(
         "An IMMEDIATE worry",
         "COLD WAR",
         "expected_years",
-        "2022-05-10",
+        '"L1": ("long-term", "2022-05-10"',
     ),
 )
 
 globals().update(corpus_tests(GRADING))
+
+
+# --- Test cells that objects lying about equality cannot fool ---------------------------------
+
+LYING_ANSWERS = {
+    "statement_horizons": 'statement_horizons = {f"ST{n:02d}": LyingStr("?") for n in range(1, 9)}\n',
+    "classify_horizon": 'def classify_horizon(text):\n    return LyingStr("?")\n',
+    "older_evidence": 'strict_span = pd.DataFrame({"horizon": ["long-term"], "earliest": [pd.Timestamp("2017-03-01")]},'
+    ' index=["L4"])\nolder_evidence = [LyingStr("L4")]\n',
+}
+LYING_TARGETS = {
+    "statement_horizons_short_term": "statement_horizons",
+    "statement_horizons_long_term": "statement_horizons",
+    "classify_horizon_signal_words": "classify_horizon",
+    "classify_horizon_date_cues": "classify_horizon",
+    "classify_horizon_signal_words_first": "classify_horizon",
+    "classify_horizon_no_cue": "classify_horizon",
+    "older_evidence_drivers": "older_evidence",
+}
+
+
+@pytest.mark.parametrize("grade_id", sorted(LYING_TARGETS))
+def test_an_answer_that_equals_everything_fails_the_label_tests(grade_id):
+    from test_ps1_grading import failures_with
+
+    assert grade_id in failures_with(ASSIGNMENT, LYING_ANSWERS[LYING_TARGETS[grade_id]], [grade_id])

@@ -239,3 +239,25 @@ def test_quiz_06_keys_only_verdicts_ps3_accepts_and_names_the_other_accepted_one
         assert item["category"] in accepted[event_id], (event_id, item["category"], accepted[event_id])
         for other in accepted[event_id] - {item["category"]}:
             assert f"'{other}'" in item["feedback"].lower(), f"{event_id}: the feedback should say ps3 also accepts '{other}'"
+
+
+# --- Test cells that objects lying about equality cannot fool ---------------------------------
+
+LYING_CODING = """
+from korea_nato.data import later_events as _later_events
+
+later = _later_events().assign(date=lambda t: pd.to_datetime(t["date_text"], format="mixed"))
+later["period"] = pd.Series([LyingStr("Yoon")] * len(later), dtype=object)
+later = later[["event_id", "date", "period", "actor", "target", "description"]]
+coding = pd.DataFrame(
+    {"event_id": later["event_id"].tolist(), "driver": [LyingStr("L3")] * 22, "verdict": [LyingStr("weakens")] * 22},
+    dtype=object,
+)
+"""
+
+
+@pytest.mark.parametrize("grade_id", ["later_table_periods", *PART_B])
+def test_labels_that_equal_everything_fail_the_period_and_coding_tests(grade_id):
+    from test_ps1_grading import failures_with
+
+    assert grade_id in failures_with(ASSIGNMENT, LYING_CODING, [grade_id])
