@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from assignment_tools import hostile_submissions
+from assignment_tools import hostile_submissions, solution_code
 from corpus_grading import GradingCorpus, corpus_tests
 
 pytestmark = pytest.mark.slow
@@ -35,6 +35,96 @@ WRITTEN = "youngest_long_term_driver"
 
 def full_marks_except(*failed):
     return {cell: (0 if cell in failed else points) for cell, points in POINTS.items()}
+
+
+def rewritten(**answers):
+    """Patches that replace whole answer cells (grade id -> new code) with a student's own version."""
+    return {grade_id: [(solution_code(ASSIGNMENT, grade_id), code)] for grade_id, code in answers.items()}
+
+
+# An honest student who writes loops and ``datetime.strptime`` instead of pandas' parser, keeps its
+# guess words in a global named ``cases`` (a name hidden tests used to rebind), and builds every
+# table row by row.
+LOOPS_AND_STRPTIME = rewritten(
+    parse_date='''import re
+from datetime import datetime
+
+cases = ("c.", "circa", "around", "about", "early", "mid", "late")
+DAY_FORMATS = ["%d %b %Y", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%Y-%m-%d"]
+
+
+def parse_date(text):
+    """Return the date written in ``text`` and its precision, as a (pd.Timestamp, str) pair."""
+    words = text.split()
+    if words and words[0].lower() in cases:
+        date, _ = parse_date(" ".join(words[1:]))
+        return date, "approximate"
+    cleaned = " ".join(words)
+    for pattern, precision in [("%Y", "year"), ("%B %Y", "month"), ("%b %Y", "month")]:
+        try:
+            return pd.Timestamp(datetime.strptime(cleaned, pattern)), precision
+        except ValueError:
+            pass
+    for pattern in DAY_FORMATS:
+        try:
+            return pd.Timestamp(datetime.strptime(cleaned, pattern)), "day"
+        except ValueError:
+            pass
+    raise ValueError(f"cannot read the date {text!r}")
+''',
+    build_event_table='''def build_event_table(notes):
+    """Return the tidy, chronologically ordered event table built from reading notes."""
+    rows = []
+    for note in notes.itertuples(index=False):
+        date, precision = parse_date(note.date_text)
+        rows.append(
+            {"event_id": note.event_id, "date": date, "date_precision": precision, "driver": note.driver,
+             "actor": note.actor, "target": note.target, "description": note.description}
+        )
+    table = pd.DataFrame(rows)
+    table["date_precision"] = pd.Categorical(table["date_precision"], categories=["day", "month", "year", "approximate"])
+    return table.sort_values(["date", "event_id"]).reset_index(drop=True)
+
+
+events = build_event_table(notes)
+events
+''',
+    events_per_driver='''from collections import Counter
+
+counts = Counter(code for code in events["driver"] if isinstance(code, str))
+events_per_driver = pd.Series(dict(sorted(counts.items())))
+events_per_driver
+''',
+    first_six_months='''start = events["date"][events["event_id"] == "E09"].min()
+first_six_months = events[events["date"].between(start, start + pd.DateOffset(months=6), inclusive="left")]
+first_six_months
+''',
+)
+# An honest student who uses ``.apply`` and a precision lookup, and groups with ``apply``.
+WITH_APPLY = rewritten(
+    build_event_table='''PRECISIONS = pd.CategoricalDtype(["day", "month", "year", "approximate"], ordered=False)
+
+
+def build_event_table(notes):
+    """Return the tidy, chronologically ordered event table built from reading notes."""
+    table = notes.copy()
+    table["date"] = table["date_text"].apply(lambda text: parse_date(text)[0])
+    table["date_precision"] = table["date_text"].apply(lambda text: parse_date(text)[1]).astype(PRECISIONS)
+    table = table[["event_id", "date", "date_precision", "driver", "actor", "target", "description"]]
+    return table.sort_values(by=["date", "event_id"], ignore_index=True)
+
+
+events = build_event_table(notes)
+events
+''',
+    driver_evidence_span='''driver_evidence_span = (
+    events.dropna(subset=["driver"])
+    .groupby("driver")
+    .apply(lambda group: pd.Series({"earliest": group["date"].min(), "latest": group["date"].max()}), include_groups=False)
+)
+driver_evidence_span
+''',
+)
 
 
 # student id -> (how the submission is made, the autograded score of every test cell)
@@ -75,6 +165,18 @@ CORPUS = {
         dict(patches={"events_per_driver": [("value_counts()", "value_counts(dropna=False)")]}),
         full_marks_except("events_per_driver_counts"),
     ),
+    "loops-and-strptime": (dict(patches=LOOPS_AND_STRPTIME), full_marks_except()),
+    "with-apply": (dict(patches=WITH_APPLY), full_marks_except()),
+    # Guess words matched only in lower case: "Late 1991" and "EARLY 2001" are read as no guess.
+    "case-sensitive-guess-words": (
+        dict(patches={"parse_date": [("if first_word.lower() in guess_words:", "if first_word in guess_words:")]}),
+        full_marks_except("parse_date_approximate"),
+    ),
+    # The guess words are ignored: "around 5 May 2022" fails to parse as a day, "c. 8 Nov 2022" is cut.
+    "guess-words-ignored": (
+        dict(patches={"parse_date": [("if first_word.lower() in guess_words:", "if first_word.lower() in ('c.',):")]}),
+        full_marks_except("parse_date_approximate"),
+    ),
     # The six-month window includes its last day.
     "window-off-by-one": (
         dict(
@@ -114,3 +216,52 @@ GRADING = GradingCorpus(
 )
 
 globals().update(corpus_tests(GRADING))
+
+
+# --- Test cells that objects lying about equality cannot fool ---------------------------------
+
+
+class LyingStr(str):
+    """A string that equals everything, as a hostile answer would return (issue 9)."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = str.__hash__
+
+    def __str__(self):
+        return self
+
+
+def failures_with(assignment: str, answers: str, grade_ids) -> dict:
+    """Run the setup cells, ``answers`` and each source test cell in one namespace: grade id -> error.
+
+    The solution cells are not run: ``answers`` defines the targets, here with lying objects.
+    """
+    import matplotlib
+
+    from assignment_tools import SOURCE, cells_by_grade_id, notebook_path, read
+
+    matplotlib.use("Agg")
+    cells = cells_by_grade_id(read(notebook_path(SOURCE, assignment)))
+    namespace = {"LyingStr": LyingStr}
+    for grade_id, cell in cells.items():
+        if cell.cell_type == "code" and grade_id.startswith("setup") or grade_id == "drivers_reference":
+            exec(cell.source, namespace)  # noqa: S102 -- the course's own locked cells
+    exec(answers, namespace)  # noqa: S102
+    errors = {}
+    for grade_id in grade_ids:
+        try:
+            exec(cells[grade_id].source, namespace)  # noqa: S102
+        except Exception as error:  # noqa: BLE001 -- any error fails the cell, as under nbgrader
+            errors[grade_id] = error
+    return errors
+
+
+@pytest.mark.parametrize("grade_id", PART_A)
+def test_a_precision_that_equals_everything_fails_every_part_a_test(grade_id):
+    answers = 'def parse_date(text):\n    return pd.Timestamp(2022, 3, 3), LyingStr("day")\n'
+    assert grade_id in failures_with(ASSIGNMENT, answers, [grade_id])
