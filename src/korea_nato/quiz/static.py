@@ -28,7 +28,7 @@ INSTRUCTION = {
     "single": "Choose one answer.",
     "multiple": "Tick every answer that is right (there may be more than one).",
     "true_false": "Is this statement true or false?",
-    "ordering": "Put the items in order, first at the top: move each one up or down.",
+    "ordering": "Put the items in order, first at the top: choose each item's place.",
     "classification": "Choose a category for each item.",
     "short_answer": "Type your answer.",
 }
@@ -88,16 +88,14 @@ def question_as_html(question: Question) -> str:
 
 def summary_lines(summary: LessonSummary) -> list[str]:
     """The score panel in words, one sentence per line (the last ones list what to revisit)."""
-    answered = "question" if summary.total == 1 else "questions"
+    noun = "question" if summary.total == 1 else "questions"
     lines = [
-        f"Right on the first try: {summary.first_try} of {summary.total} {answered}.",
-        f"Attempts so far: {summary.attempts}.",
+        f"Solved: {summary.solved} of {summary.total} {noun}, {summary.first_try} of them on the first try.",
+        f"Still open: {summary.still_open}.",
     ]
     if not summary.to_revisit:
-        lines.append("Nothing to revisit: every question was right on the first try.")
+        lines.append("Nothing to revisit." if summary.solved else "Nothing to revisit yet.")
         return lines
     lines.append(f"To revisit ({len(summary.to_revisit)}):")
-    lines += [
-        f"Question {number} ({question.id}): {reason}." for number, question, reason in summary.to_revisit
-    ]
+    lines += [f"{number}. {question.title} ({reason})" for number, question, reason in summary.to_revisit]
     return lines
