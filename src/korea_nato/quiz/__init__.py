@@ -66,6 +66,7 @@ from .progress import (
     default_store,
     summarise,
 )
+from .shuffle import display_order
 from .static import question_as_html, question_as_text
 from .warmup import fixed_warm_up, warm_up_questions
 from .web import question_as_web, wrap_fallback
@@ -145,6 +146,14 @@ def _live_key(question: Question) -> str:
     return f"{question.lesson}--{question.id}"
 
 
+ORDERED_TYPES = (SingleChoiceQuestion, MultipleChoiceQuestion, OrderingQuestion)
+
+
+def _text_order(question: Question, student: str) -> tuple[int, ...] | None:
+    """The options or items in the order the page copy shows them (None: the type has no order)."""
+    return display_order(question, student) if isinstance(question, ORDERED_TYPES) else None
+
+
 def _page_copy(question: Question, student: str, *, uid: str = "") -> str:
     return question_as_web(question, student, uid=uid)
 
@@ -161,7 +170,8 @@ def ask(lesson: str, question_id: str) -> None:
     store = default_store()
     key = _live_key(question)
     page = wrap_fallback(_page_copy(question, store.student), key)
-    display({"text/plain": question_as_text(question), "text/html": page}, raw=True)
+    text = question_as_text(question, _text_order(question, store.student))
+    display({"text/plain": text, "text/html": page}, raw=True)
     display(make_quiz(question, store=store, live_key=key))
 
 
@@ -210,6 +220,7 @@ def warm_up(lesson: str) -> None:
     key = f"warm-up--{lesson}"
     intro = f"<p><strong>{html.escape(WARM_UP_INTRO.format(n=len(fixed)))}</strong></p>"
     page = intro + "".join(_page_copy(q, store.student, uid="warm-up") for q in fixed)
-    text = "\n\n".join([WARM_UP_INTRO.format(n=len(fixed))] + [question_as_text(q) for q in fixed])
+    texts = [question_as_text(q, _text_order(q, store.student)) for q in fixed]
+    text = "\n\n".join([WARM_UP_INTRO.format(n=len(fixed)), *texts])
     display({"text/plain": text, "text/html": wrap_fallback(page, key)}, raw=True)
     display(WarmUp(lesson, warm_up_questions(lesson, store), store=store, live_key=key))

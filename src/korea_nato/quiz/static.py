@@ -7,6 +7,7 @@ no ``correct`` flags, no feedback, no explanation, and ordering items only in th
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from .bank import (
     ClassificationQuestion,
@@ -34,16 +35,21 @@ INSTRUCTION = {
 }
 
 
-def _choices(question: Question) -> tuple[str, list[str]]:
-    """A marker for the choice kind and the texts the student chooses among (never the answer)."""
-    if isinstance(question, SingleChoiceQuestion):
-        return "( )", [o.text for o in question.options]
-    if isinstance(question, MultipleChoiceQuestion):
-        return "[ ]", [o.text for o in question.options]
+def _choices(question: Question, order: Sequence[int] | None = None) -> tuple[str, list[str]]:
+    """A marker for the choice kind and the texts the student chooses among (never the answer).
+
+    ``order`` lists the options' (or ordering items') bank positions in the order to show them
+    (default: the bank's order for options, the question's own shuffle for ordering items).
+    """
+    if isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion):
+        marker = "( )" if isinstance(question, SingleChoiceQuestion) else "[ ]"
+        shown = order if order is not None else range(len(question.options))
+        return marker, [question.options[i].text for i in shown]
     if isinstance(question, TrueFalseQuestion):
         return "( )", ["True", "False"]
     if isinstance(question, OrderingQuestion):
-        return "", [f"{n}. {question.items[i].text}" for n, i in enumerate(question.display_order, start=1)]
+        shown = order if order is not None else question.display_order
+        return "", [f"{n}. {question.items[i].text}" for n, i in enumerate(shown, start=1)]
     if isinstance(question, ClassificationQuestion):
         return "[ ? ]", [item.text for item in question.items]
     if isinstance(question, ShortAnswerQuestion):
@@ -58,9 +64,9 @@ def _extra(question: Question) -> str:
     return ""
 
 
-def question_as_text(question: Question) -> str:
+def question_as_text(question: Question, order: Sequence[int] | None = None) -> str:
     """The question and what to choose from, as plain text, without the answer or any feedback."""
-    marker, choices = _choices(question)
+    marker, choices = _choices(question, order)
     lines = [f"Quiz question: {question.prompt}", INSTRUCTION[question.type]]
     if _extra(question):
         lines.append(_extra(question))
