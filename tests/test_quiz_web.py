@@ -35,7 +35,7 @@ def test_the_page_copy_shows_the_question_and_hides_the_key(lesson, question_id)
     question = load_bank(lesson).question(question_id)
     page = question_as_web(question, STUDENT)
     shown = html.unescape(page)
-    assert f'<div class="kn-quiz kn-quiz-web" data-question-id="{question_id}"' in page
+    assert f'<div class="kn-quiz" data-question-id="{question_id}"' in page
     assert 'class="kn-check"' in page and 'class="kn-feedback"' in page
     assert question.prompt in shown
     for part in getattr(question, "options", ()) + getattr(question, "items", ()):

@@ -363,7 +363,7 @@ def test_ask_displays_the_page_copy_then_the_live_widget(monkeypatch):
     (page, page_kw), (live, _kw) = shown
     assert page_kw.get("raw") is True
     assert 'data-kn-live="kn-live-01-the-argument--horizons"' in page[0]["text/html"]
-    assert '<div class="kn-quiz kn-quiz-web" data-question-id="horizons"' in page[0]["text/html"]
+    assert '<div class="kn-quiz" data-question-id="horizons"' in page[0]["text/html"]
     assert page[0]["text/plain"].startswith("Quiz question:")
     assert isinstance(live[0], ClassificationQuiz)
     assert "kn-live-01-the-argument--horizons" in live[0]._dom_classes

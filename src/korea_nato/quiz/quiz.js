@@ -1,5 +1,5 @@
 /* Korea-NATO quizzes without a kernel: checks answers in the page, with the bank's own feedback.
-   Each question's root is <div class="kn-quiz" data-question-id=ID data-kn-payload=...>; the
+   Each question's root is a div of class kn-quiz with data-question-id and data-kn-payload; the
    payload (answers, feedback, explanation) is XOR-encoded so the key is not plain text in the page.
    In JupyterLab a live ipywidgets quiz for the same question hides this copy; a widget output that
    could not be restored ("model not found") is hidden instead. No request leaves the page. */

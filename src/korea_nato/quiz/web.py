@@ -183,7 +183,7 @@ def question_as_web(question: Question, student: str, *, uid: str = "") -> str:
     name = f"kn-{question.lesson}-{question.id}{'-' + uid if uid else ''}"
     controls, data = _controls_and_data(question, student, name)
     return (
-        f'<div class="kn-quiz kn-quiz-web" data-question-id="{_e(question.id)}" '
+        f'<div class="kn-quiz" data-question-id="{_e(question.id)}" '
         f'data-lesson="{_e(question.lesson)}" '
         f'data-kn-payload="{encode_payload(data, question.id)}">'
         f"<p><strong>Question.</strong> {_e(question.prompt)}</p>"
