@@ -221,8 +221,11 @@ class NotebookPage:
         self.artifact_prefix = artifact_prefix
         page.set_default_timeout(PAGE_TIMEOUT_MS)
 
-    def open(self, name: str) -> None:
+    def open(self, name: str, *, workspace: str | None = None) -> None:
+        """Open notebook ``name``; in JupyterLab, ``workspace`` names a fresh workspace (no restored tabs)."""
         path = f"/lab/tree/{name}" if self.ui == "lab" else f"/notebooks/{name}"
+        if workspace and self.ui == "lab":
+            path = f"/lab/workspaces/{workspace}/tree/{name}"
         self.page.goto(self.server.url(path), wait_until="domcontentloaded")
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(state="attached")
         self.wait_for_kernel()

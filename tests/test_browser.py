@@ -264,14 +264,18 @@ DATE = re.compile(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\
 
 def choose_places_one_item_at_a_time(quiz, texts_in_order) -> int:
     """Put each item in its place with the "Place" drop-down of its row; return how many choices it took."""
+    from playwright.sync_api import expect
+
+    rows = quiz.locator(".widget-hbox")
     choices = 0
     for place, text in enumerate(texts_in_order):
-        rows = quiz.locator(".widget-hbox")
-        current = [" ".join(rows.nth(i).inner_text().split()) for i in range(rows.count())]
-        row = next(i for i, shown in enumerate(current) if shown.endswith(text))
+        labels = [" ".join(rows.nth(i).locator(".widget-html").inner_text().split()) for i in range(rows.count())]
+        row = labels.index(text)
         if row != place:
             rows.nth(row).locator("select").select_option(label=str(place + 1))
             choices += 1
+        # Wait for the kernel to move the item before reading the rows again.
+        expect(rows.nth(place).locator(".widget-html")).to_have_text(text)
     return choices
 
 
@@ -339,13 +343,15 @@ def test_a_lesson_reopened_without_running_keeps_every_quiz_answerable_and_warm_
         # Lesson 02 opens with a warm-up that brings the missed thesis question back.
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         notebook = NotebookPage(page, server, "lab", artifact_prefix="lab-02-warm-up")
-        notebook.open("02-short-term-drivers.ipynb")
+        notebook.open("02-short-term-drivers.ipynb", workspace="lesson-02")
         notebook.run_all_cells()
+        notebook.score_panel().wait_for()  # Run All has reached the end (and scrolled there)
+        notebook.wait_until_idle()
         warm = page.locator(".kn-warm-up.jupyter-widgets")
-        warm.wait_for()
+        warm.wait_for(state="attached")
         warm.scroll_into_view_if_needed()
         assert warm.locator(".kn-quiz-thesis").count() == 1, "the warm-up does not bring back the missed question"
-        assert "Questions you missed before come first" in warm.inner_text()
+        assert "Questions you missed before come first" in warm.text_content()
         notebook.screenshot("warm-up", warm)
         page.close()
 
