@@ -434,6 +434,50 @@ def classify_in_page(page, question_id: str, chosen: dict[str, str]) -> str:
     return " ".join(quiz.locator(".kn-feedback").inner_text().split())
 
 
+def page_feedback(quiz) -> str:
+    quiz.locator(".kn-check").click()
+    return " ".join(quiz.locator(".kn-feedback").inner_text().split())
+
+
+def check_ordering_in_page(page, question) -> None:
+    """Untouched order: counts and a first pair, no dates; then one place choice per item sorts it."""
+    quiz = page.locator(f'.kn-quiz[data-question-id="{question.id}"]')
+    shown = page_feedback(quiz)
+    assert "items are in the right place" in shown and "The first pair out of order:" in shown
+    assert not DATE.search(shown), shown
+    for place, item in enumerate(question.items):
+        row = quiz.locator(".kn-order-row", has_text=item.text)
+        row.locator("select").select_option(str(place + 1))
+    assert page_feedback(quiz).startswith("Correct.")
+    quiz.screenshot(path=str(ARTIFACTS / f"static-{question.lesson}-{question.id}.png"))
+
+
+def check_other_types_in_page(page, bank) -> None:
+    """True/false, multiple select and a short text answer, each wrong and then right."""
+    statement = bank.question("cyber-centre")
+    quiz = page.locator('.kn-quiz[data-question-id="cyber-centre"]')
+    quiz.get_by_label(str(not statement.answer), exact=True).check()
+    assert page_feedback(quiz).startswith("Not quite.")
+    quiz.get_by_label(str(statement.answer), exact=True).check()
+    assert page_feedback(quiz).startswith("Correct.")
+
+    select_all = bank.question("values-corrections")
+    quiz = page.locator('.kn-quiz[data-question-id="values-corrections"]')
+    for option in select_all.options:
+        quiz.get_by_label(option.text, exact=True).check()
+    assert page_feedback(quiz).startswith("Partly right:")
+    for option in select_all.options:
+        quiz.get_by_label(option.text, exact=True).set_checked(option.correct)
+    assert page_feedback(quiz).startswith("Correct.")
+
+    typed = bank.question("airspace-aircraft")
+    quiz = page.locator('.kn-quiz[data-question-id="airspace-aircraft"]')
+    quiz.locator("input.kn-typed").fill("bombers")
+    assert page_feedback(quiz).startswith(f"Not quite. {typed.wrong_answers[1].feedback}")
+    quiz.locator("input.kn-typed").fill("  a Russian a-50. ")
+    assert page_feedback(quiz).startswith("Correct.")
+
+
 @pytest.mark.slow
 def test_nbconvert_html_of_lessons_01_and_03_answers_offline_with_no_request_and_no_key_in_the_source(
     browser, tmp_path
@@ -479,6 +523,10 @@ def test_nbconvert_html_of_lessons_01_and_03_answers_offline_with_no_request_and
         page.locator(f'.kn-quiz[data-question-id="{classify_id}"]').screenshot(
             path=str(ARTIFACTS / f"static-{lesson}-{classify_id}.png")
         )
+        if lesson == LESSON_01:
+            check_ordering_in_page(page, bank.question("mission"))
+        else:
+            check_other_types_in_page(page, bank)
         # What the page tried to fetch is nbconvert's own template (MathJax, require.js, the widget
         # manager), all written into the page's head; the quizzes ask for nothing.
         quiz_parts = re.findall(r'<div class="kn-fallback".*?</script></div>', source, flags=re.DOTALL)
