@@ -145,6 +145,15 @@ def test_lesson_01_quizzes_give_feedback_and_update_the_score_panel(open_lesson,
 
     # A single-choice question, answered wrongly, then rightly.
     thesis = notebook.quiz("thesis")
+    thesis.scroll_into_view_if_needed()
+    # Every radio button sits at the start of its own label's first line, however long the label.
+    offsets = thesis.get_by_role("radio").evaluate_all(
+        """radios => radios.map(r => {
+            const box = r.getBoundingClientRect(), label = r.closest('label').getBoundingClientRect();
+            return [box.left - label.left, box.top - label.top];
+        })"""
+    )
+    assert all(0 <= dx < 6 and 0 <= dy < 12 for dx, dy in offsets), offsets
     thesis.get_by_label("South Korea is preparing to join NATO as a full member").check()
     shown = check(thesis, "Not quite.")
     assert shown.startswith("Not quite. This confuses partnership with membership.")

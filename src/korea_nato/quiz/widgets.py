@@ -60,7 +60,7 @@ _STYLE = (
     # The radio button stays beside its label however long the label is.
     ".kn-quiz .widget-radio-box label"
     " {display: flex; align-items: flex-start; gap: 0.4em; margin-bottom: 0.3em;}"
-    ".kn-quiz .widget-radio-box label input {flex: none; margin-top: 0.25em;}"
+    ".kn-quiz .widget-radio-box label input {flex: none; order: -1; margin: 0.25em 0 0 0;}"
     ".kn-quiz .kn-classify-row {flex-wrap: wrap;}"
     ".kn-quiz .kn-classify-row > .widget-label {flex: 1 0 100%; font-weight: 600;}"
     ".kn-quiz .kn-classify-row .widget-radio-box label {margin-right: 1.5em;}"
