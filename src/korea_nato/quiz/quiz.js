@@ -191,7 +191,9 @@
 
     /* In JupyterLab or Notebook 7: show the live widget when it renders, else this copy. */
     KN.pair = function (fallback) {
-      var area = fallback.closest(".jp-OutputArea");
+      /* Only in a live notebook app: an nbconvert page that renders saved widget state with the
+         widget manager shows widgets no kernel answers, so there this copy stays. */
+      var area = fallback.closest(".jp-NotebookPanel .jp-OutputArea");
       if (!area || fallback.dataset.knPaired) { return; }
       fallback.dataset.knPaired = "1";
       var live = fallback.dataset.knLive;
