@@ -221,8 +221,11 @@ class NotebookPage:
         self.artifact_prefix = artifact_prefix
         page.set_default_timeout(PAGE_TIMEOUT_MS)
 
-    def open(self, name: str) -> None:
+    def open(self, name: str, *, workspace: str | None = None) -> None:
+        """Open notebook ``name``; in JupyterLab, ``workspace`` names a fresh workspace (no restored tabs)."""
         path = f"/lab/tree/{name}" if self.ui == "lab" else f"/notebooks/{name}"
+        if workspace and self.ui == "lab":
+            path = f"/lab/workspaces/{workspace}/tree/{name}"
         self.page.goto(self.server.url(path), wait_until="domcontentloaded")
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(state="attached")
         self.wait_for_kernel()
@@ -247,6 +250,20 @@ class NotebookPage:
     def quiz(self, question_id: str):
         """The rendered quiz widget for ``question_id`` (a Playwright Locator)."""
         return self.page.locator(f".kn-quiz-{question_id}.jupyter-widgets")
+
+    def page_copy(self, question_id: str):
+        """The quiz's page copy (answerable without a kernel) for ``question_id``."""
+        return self.page.locator(f'.kn-quiz[data-kn-payload][data-question-id="{question_id}"]')
+
+    def save(self) -> None:
+        """Save with Ctrl+S and wait until the notebook is no longer marked modified."""
+        self.page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+        self.page.keyboard.press("Control+s")
+        self.page.locator(".jp-mod-dirty").wait_for(state="detached")
+
+    def is_modified(self) -> bool:
+        """True when JupyterLab marks the open notebook as changed since it was opened or saved."""
+        return self.page.locator(".jp-mod-dirty").count() > 0
 
     def score_panel(self):
         return self.page.locator(".kn-score-panel.jupyter-widgets")
