@@ -94,7 +94,7 @@ def check_course(course: Path) -> Path:
     return course
 
 
-def _notebooks(folder: Path) -> Iterator[Path]:
+def course_notebooks(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*.ipynb")):
         if ".ipynb_checkpoints" not in path.parts:
             yield path
@@ -104,7 +104,7 @@ def course_files(course: Path) -> dict[str, bytes]:
     """What the workspace should hold: ``{relative path: content}``, the start page included."""
     files = {}
     for name in COPIED_FOLDERS:
-        for path in _notebooks(course / name):
+        for path in course_notebooks(course / name):
             files[path.relative_to(course).as_posix()] = path.read_bytes()
     files[START_PAGE] = start_page(course).encode("utf-8")
     return files
@@ -131,15 +131,20 @@ def notebook_title(path: Path) -> str:
     return path.stem
 
 
-def course_plan_links(course: Path, *, suffix: str = ".ipynb", download_problem_sets: bool = False) -> str:
-    """Markdown lists linking (relatively) to every lesson and problem set of the course."""
+def course_plan_links(
+    course: Path, *, suffix: str = ".ipynb", download_problem_sets: bool = False, from_folder: str = "."
+) -> str:
+    """Markdown lists linking to every lesson and problem set, relative to ``from_folder`` of the course."""
+
+    def link(path: Path, new_suffix: str) -> str:
+        return Path(os.path.relpath(path.with_suffix(new_suffix), course / from_folder)).as_posix()
+
     lines = ["## Lessons", ""]
-    for path in _notebooks(course / "lessons"):
-        target = path.relative_to(course).with_suffix(suffix).as_posix()
-        lines.append(f"- [{notebook_title(path)}]({target})")
+    for path in course_notebooks(course / "lessons"):
+        lines.append(f"- [{notebook_title(path)}]({link(path, suffix)})")
     lines += ["", "## Problem sets", ""]
-    for path in _notebooks(course / "release"):
-        target = path.relative_to(course).as_posix()
+    for path in course_notebooks(course / "release"):
+        target = link(path, ".ipynb")
         note = " (download the notebook)" if download_problem_sets else ""
         lines.append(f"- [{notebook_title(path)}]({target}){note}")
     return "\n".join(lines) + "\n"
