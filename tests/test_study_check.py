@@ -220,6 +220,24 @@ def test_a_notebook_that_is_no_problem_set_or_missing_is_a_clear_error(tmp_path)
     assert damaged.returncode == 1 and "is not a readable notebook" in damaged.stderr
 
 
+@pytest.mark.slow
+def test_the_one_line_cell_at_the_end_of_a_problem_set_checks_the_saved_notebook(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    submission = build_submission(ASSIGNMENT, patches=SORTED_BY_ID)
+    submission.cells.append(
+        nbformat.v4.new_code_cell("from korea_nato.study import check\ncheck.this_notebook()")
+    )
+    path = write(submission, tmp_path)
+    NotebookClient(
+        submission, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    printed = "".join(o.get("text", "") for o in submission.cells[-1].outputs)
+    assert f"Checking the saved copy of {path.name}" in printed
+    assert f"{ASSIGNMENT}: 16 of 18 autograded points" in printed
+
+
 def test_this_notebook_does_nothing_while_nbgrader_grades(monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert check.this_notebook() is None

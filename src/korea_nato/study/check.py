@@ -303,8 +303,13 @@ def _isolated_env(home: Path) -> dict[str, str]:
 
 
 def _nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run nbgrader in the throw-away course, its gradebook there whatever the course's config says."""
+    here = [
+        f"--CourseDirectory.root={course_dir}",
+        f"--CourseDirectory.db_url=sqlite:///{course_dir / 'gradebook.db'}",
+    ]
     return subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
+        [sys.executable, "-m", "nbgrader", *args, *here],
         cwd=course_dir,
         env=_isolated_env(course_dir.parent / "jupyter-home"),
         capture_output=True,
