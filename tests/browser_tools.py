@@ -248,6 +248,20 @@ class NotebookPage:
         """The rendered quiz widget for ``question_id`` (a Playwright Locator)."""
         return self.page.locator(f".kn-quiz-{question_id}.jupyter-widgets")
 
+    def page_copy(self, question_id: str):
+        """The quiz's page copy (answerable without a kernel) for ``question_id``."""
+        return self.page.locator(f'.kn-quiz[data-kn-payload][data-question-id="{question_id}"]')
+
+    def save(self) -> None:
+        """Save with Ctrl+S and wait until the notebook is no longer marked modified."""
+        self.page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+        self.page.keyboard.press("Control+s")
+        self.page.locator(".jp-mod-dirty").wait_for(state="detached")
+
+    def is_modified(self) -> bool:
+        """True when JupyterLab marks the open notebook as changed since it was opened or saved."""
+        return self.page.locator(".jp-mod-dirty").count() > 0
+
     def score_panel(self):
         return self.page.locator(".kn-score-panel.jupyter-widgets")
 

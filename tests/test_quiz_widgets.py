@@ -76,7 +76,16 @@ def test_single_starts_with_no_selection_a_visible_label_and_no_feedback(tmp_pat
     assert widget.choices.description == "Your answer:"
     assert widget.feedback.value == ""
     assert html.escape(widget.question.prompt) in widget.prompt.value
-    assert list(widget.choices.options) == [o.text for o in widget.question.options]
+    assert list(widget.choices.options) == [widget.question.options[i].text for i in widget.shown_order]
+    assert sorted(widget.shown_order) == list(range(len(widget.question.options)))
+
+
+def test_the_chosen_option_is_judged_whatever_its_shuffled_position(tmp_path, store):
+    widget = quiz_for(tmp_path, store, "single")
+    widget.choices.value = "A deliberate and durable turn"
+    assert widget.response() == 1  # its place in the bank, not on screen
+    widget.check_button.click()
+    assert plain(widget).startswith("Correct.")
 
 
 def test_checking_with_nothing_selected_says_so_and_is_not_an_attempt(tmp_path, store):
@@ -181,61 +190,71 @@ def test_true_false_explains_why_for_either_answer(tmp_path, store):
     assert "Approval and opening were two steps." in plain(widget)
 
 
-def bubble_into_place(widget, item, place):
-    """Press "Move up" on the item's row until it reaches ``place``, like a student would."""
-    while widget.order.index(item) > place:
-        widget.up_buttons[widget.order.index(item)].click()
-
-
-def test_ordering_starts_shuffled_with_labelled_rows_and_disabled_end_buttons(tmp_path, store):
+def test_ordering_starts_shuffled_with_one_place_picker_per_item(tmp_path, store):
     widget = quiz_for(tmp_path, store, "ordering")
-    assert widget.order == list(widget.question.display_order) != [0, 1, 2, 3]
+    assert widget.order == list(widget.shown_order) != [0, 1, 2, 3]
     shown = [html.unescape(label.value) for label in widget.item_labels]
-    assert shown == [f"{n}. {widget.question.items[i].text}" for n, i in enumerate(widget.order, 1)]
-    assert [b.description for b in widget.up_buttons] == ["Move up"] * 4
-    assert widget.up_buttons[0].disabled and widget.down_buttons[-1].disabled
-    assert not any(b.disabled for b in widget.up_buttons[1:] + widget.down_buttons[:-1])
+    assert shown == [widget.question.items[i].text for i in widget.order]
+    assert [p.value for p in widget.place_pickers] == [0, 1, 2, 3]
+    assert all(p.description == "Place" for p in widget.place_pickers)
     first = widget.question.items[widget.order[0]].text
-    assert widget.down_buttons[0].tooltip == f"Move “{first}” down one place"
+    assert widget.place_pickers[0].tooltip == f"Place of “{first}”"
 
 
-def test_ordering_is_solved_with_the_move_buttons_after_a_wrong_try(tmp_path, store):
+def test_ordering_is_sorted_with_one_choice_per_item_after_a_wrong_try(tmp_path, store):
     widget = quiz_for(tmp_path, store, "ordering")
     widget.check_button.click()  # the shuffled order is a real (wrong) answer
     assert plain(widget).startswith(("Not quite.", "Partly right:"))
     assert widget.record.attempts == 1
 
-    for place in range(4):
-        bubble_into_place(widget, place, place)
-    assert widget.order == [0, 1, 2, 3]
-    assert widget.item_labels[0].value == "1. Russia invades Ukraine"
+    choices = 0
+    for item in range(4):
+        if widget.order.index(item) != item:
+            widget.place_pickers[widget.order.index(item)].value = item  # what the student picks
+            choices += 1
+    assert widget.order == [0, 1, 2, 3] and choices <= 4
+    assert widget.item_labels[0].value == "Russia invades Ukraine"
+    assert [p.value for p in widget.place_pickers] == [0, 1, 2, 3]
     assert widget.feedback.value == "", "moving an item clears the old verdict"
     widget.check_button.click()
     assert plain(widget).startswith("Correct.")
     assert widget.record.solved and not widget.record.first_try
 
 
-def test_ordering_partial_credit_names_misplaced_items(tmp_path, store):
+def test_a_wrong_order_names_the_first_pair_out_of_order_and_no_item_date(tmp_path, store):
     widget = quiz_for(tmp_path, store, "ordering")
-    for place in (0, 1, 3):
-        bubble_into_place(widget, place, place if place < 3 else 2)
-    assert widget.order == [0, 1, 3, 2]
+    widget.order = [0, 1, 3, 2]
     widget.check_button.click()
     shown = plain(widget)
-    assert shown.startswith("Partly right: 2 of 4. 2 of 4 items are in the right position.")
-    assert "“NATO approves Korea's mission”: 26 Sep 2022 comes last." in shown
-    assert "“Russia invades Ukraine”" not in shown
+    assert shown.startswith("Partly right: 2 of 4. 2 of 4 items are in the right place.")
+    assert "“NATO approves Korea's mission” should come after “Yoon at the Madrid summit”" in shown
+    assert "2022" not in shown
 
 
-def test_ordering_move_down_and_moves_past_the_ends_do_nothing_harmful(tmp_path, store):
+def test_ordering_move_to_shifts_the_items_between_and_rejects_places_off_the_list(tmp_path, store):
     widget = quiz_for(tmp_path, store, "ordering")
     before = list(widget.order)
-    widget.down_buttons[0].click()
-    assert widget.order == [before[1], before[0], *before[2:]]
-    widget.move(0, -1)
-    widget.move(3, +1)
-    assert widget.order == [before[1], before[0], *before[2:]]
+    widget.move_to(3, 0)
+    assert widget.order == [before[3], *before[:3]]
+    with pytest.raises(ValueError, match="places run from 0 to 3"):
+        widget.move_to(0, 4)
     assert widget.record.attempts == 0
+
+
+def test_options_are_shuffled_the_same_for_one_student_and_differently_between_students(tmp_path):
+    from korea_nato.quiz.shuffle import display_order
+
+    question = load_bank("01-the-argument").question("thesis")
+    assert display_order(question, "student-a") == display_order(question, "student-a")
+    orders = {display_order(question, f"student-{n}") for n in range(40)}
+    assert len(orders) > 10, "different students see different orders"
+    keys = {order.index(question.correct_index) for order in orders}
+    assert keys == set(range(len(question.options))), "the key can sit in any position"
+    store = ProgressStore(tmp_path / "one.json")
+    store.record_attempt("01-the-argument", "author", correct=True)
+    first = make_quiz(question, store=store).choices.options
+    again = make_quiz(question, store=ProgressStore(tmp_path / "one.json")).choices.options  # a new kernel
+    assert first == again
 
 
 def test_classification_needs_every_item_then_gives_partial_credit(tmp_path, store):
@@ -317,20 +336,10 @@ def test_static_forms_of_shipped_questions_show_the_question_but_not_the_answer(
 
 
 @pytest.mark.parametrize("kind", list(EXAMPLES))
-def test_widget_static_bundle_shows_choices_but_no_answer(tmp_path, store, kind):
-    widget = quiz_for(tmp_path, store, kind)
-    bundle = widget._repr_mimebundle_()
+def test_widget_bundle_is_the_widget_alone_so_the_question_is_not_shown_twice(tmp_path, store, kind):
+    bundle = quiz_for(tmp_path, store, kind)._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    question = widget.question
-    for mime in ("text/plain", "text/html"):
-        shown = html.unescape(bundle[mime])
-        assert question.prompt in shown
-        for part in getattr(question, "options", ()) + getattr(question, "items", ()):
-            assert part.text in shown
-        for secret in _secrets(question):
-            assert secret not in shown
-        assert "correct" not in shown.lower()
-        assert "Run this notebook in JupyterLab" in shown
+    assert "text/html" not in bundle and bundle["text/plain"] == ""
 
 
 def test_static_ordering_lists_items_in_the_shuffled_order_not_the_answer(tmp_path):
@@ -347,12 +356,17 @@ def test_static_ordering_lists_items_in_the_shuffled_order_not_the_answer(tmp_pa
 # ---------------------------------------------------------------------------------------------
 
 
-def test_ask_displays_the_widget_in_a_live_front_end(monkeypatch):
+def test_ask_displays_the_page_copy_then_the_live_widget(monkeypatch):
     shown = []
     monkeypatch.setattr(quiz, "display", lambda *objs, **kw: shown.append((objs, kw)))
     assert ask("01-the-argument", "horizons") is None
-    ((objs, _kw),) = shown
-    assert isinstance(objs[0], ClassificationQuiz)
+    (page, page_kw), (live, _kw) = shown
+    assert page_kw.get("raw") is True
+    assert 'data-kn-live="kn-live-01-the-argument--horizons"' in page[0]["text/html"]
+    assert '<div class="kn-quiz" data-question-id="horizons"' in page[0]["text/html"]
+    assert page[0]["text/plain"].startswith("Quiz question:")
+    assert isinstance(live[0], ClassificationQuiz)
+    assert "kn-live-01-the-argument--horizons" in live[0]._dom_classes
 
 
 def test_ask_under_nbgrader_shows_text_without_answer_or_widget(monkeypatch):

@@ -2,7 +2,9 @@
 
 No widget code runs here. A bank is one JSON file per lesson, ``korea_nato/quizzes/<lesson>.json``::
 
-    {"lesson": "01-the-argument", "questions": [ ... ]}
+    {"lesson": "01-the-argument", "questions": [ ... ], "key_ideas": ["thesis", ...]}
+
+``key_ideas`` (optional) lists the questions that later lessons' warm-ups bring back.
 
 Every question has ``id`` (lower-case letters, digits and "-", unique in the bank), ``type``,
 ``prompt``, ``explanation`` and ``source`` (the ``ARTICLE.md`` section or fact it rests on), plus
@@ -69,7 +71,7 @@ __all__ = [
 ]
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_BANK_KEYS = {"lesson", "questions"}
+_BANK_KEYS = {"lesson", "questions", "key_ideas"}
 _COMMON_KEYS = {"id", "type", "prompt", "explanation", "source"}
 
 
@@ -154,6 +156,11 @@ class Question:
     source: str
     lesson: str = ""
 
+    @property
+    def title(self) -> str:
+        """A short name for lists (the score panel, warm-ups): the prompt, cut at about 70 characters."""
+        return short_title(self.prompt)
+
 
 @dataclass(frozen=True, kw_only=True)
 class SingleChoiceQuestion(Question):
@@ -217,6 +224,15 @@ class ShortAnswerQuestion(Question):
     wrong_answers: tuple[WrongAnswer, ...] = ()
 
 
+def short_title(prompt: str, limit: int = 70) -> str:
+    """``prompt`` if short, else its words up to ``limit`` characters followed by "…"."""
+    text = " ".join(prompt.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
 def shuffled_order(n: int, seed: str) -> tuple[int, ...]:
     """A deterministic permutation of ``range(n)`` (n >= 2) seeded by ``seed``.
 
@@ -237,6 +253,8 @@ class Bank:
     lesson: str
     questions: tuple[Question, ...]
     file: str = ""
+    #: Ids of the questions later lessons' warm-ups bring back (the lesson's key ideas).
+    key_ideas: tuple[str, ...] = ()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -560,7 +578,13 @@ def parse_bank(data: Any, file: str, *, expected_lesson: str | None = None) -> B
             )
         seen.add(question.id)
         questions.append(question)
-    return Bank(lesson=lesson, questions=tuple(questions), file=file)
+    key_ideas = data.get("key_ideas", [])
+    if not isinstance(key_ideas, list) or not all(isinstance(k, str) for k in key_ideas):
+        raise fail("must be a list of question ids", field="key_ideas")
+    for i, key in enumerate(key_ideas):
+        if key not in seen:
+            raise fail(f"{key!r} is not a question of this bank", field=f"key_ideas[{i}]")
+    return Bank(lesson=lesson, questions=tuple(questions), file=file, key_ideas=tuple(key_ideas))
 
 
 def _decode(text: str, file: str) -> Any:

@@ -120,13 +120,19 @@ def _grade_true_false(question: TrueFalseQuestion, answer: bool | None) -> Verdi
 
 
 def _grade_ordering(question: OrderingQuestion, order: Sequence[int]) -> Verdict:
+    """How many items are in place and the first neighbouring pair out of order; never the items' dates."""
     order = list(order)
     if sorted(order) != list(range(len(question.items))):
         raise ValueError(f"an ordering response must list each item position once, got {order!r}")
-    misplaced = [question.items[item] for position, item in enumerate(order) if item != position]
-    right = len(order) - len(misplaced)
-    summary = f"{right} of {len(order)} items are in the right position."
-    return _parts(right, len(order), summary, [_labelled(i.text, i.feedback) for i in misplaced])
+    right = sum(item == place for place, item in enumerate(order))
+    swapped = next((p for p in range(len(order) - 1) if order[p] > order[p + 1]), None)
+    if swapped is None:
+        return Verdict(CORRECT, "Correct.", (), right, len(order))
+    first, second = question.items[order[swapped]].text, question.items[order[swapped + 1]].text
+    summary = f"{right} of {len(order)} items are in the right place."
+    pair = f"The first pair out of order: “{first}” should come after “{second}”."
+    headline = "Not quite." if right == 0 else f"Partly right: {right} of {len(order)}."
+    return Verdict(WRONG if right == 0 else PARTIAL, headline, (summary, pair), right, len(order))
 
 
 def _grade_classification(question: ClassificationQuestion, chosen: Sequence[str | None]) -> Verdict:

@@ -7,6 +7,7 @@ no ``correct`` flags, no feedback, no explanation, and ordering items only in th
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from .bank import (
     ClassificationQuestion,
@@ -28,22 +29,27 @@ INSTRUCTION = {
     "single": "Choose one answer.",
     "multiple": "Tick every answer that is right (there may be more than one).",
     "true_false": "Is this statement true or false?",
-    "ordering": "Put the items in order, first at the top: move each one up or down.",
+    "ordering": "Put the items in order, first at the top: choose each item's place.",
     "classification": "Choose a category for each item.",
     "short_answer": "Type your answer.",
 }
 
 
-def _choices(question: Question) -> tuple[str, list[str]]:
-    """A marker for the choice kind and the texts the student chooses among (never the answer)."""
-    if isinstance(question, SingleChoiceQuestion):
-        return "( )", [o.text for o in question.options]
-    if isinstance(question, MultipleChoiceQuestion):
-        return "[ ]", [o.text for o in question.options]
+def _choices(question: Question, order: Sequence[int] | None = None) -> tuple[str, list[str]]:
+    """A marker for the choice kind and the texts the student chooses among (never the answer).
+
+    ``order`` lists the options' (or ordering items') bank positions in the order to show them
+    (default: the bank's order for options, the question's own shuffle for ordering items).
+    """
+    if isinstance(question, SingleChoiceQuestion | MultipleChoiceQuestion):
+        marker = "( )" if isinstance(question, SingleChoiceQuestion) else "[ ]"
+        shown = order if order is not None else range(len(question.options))
+        return marker, [question.options[i].text for i in shown]
     if isinstance(question, TrueFalseQuestion):
         return "( )", ["True", "False"]
     if isinstance(question, OrderingQuestion):
-        return "", [f"{n}. {question.items[i].text}" for n, i in enumerate(question.display_order, start=1)]
+        shown = order if order is not None else question.display_order
+        return "", [f"{n}. {question.items[i].text}" for n, i in enumerate(shown, start=1)]
     if isinstance(question, ClassificationQuestion):
         return "[ ? ]", [item.text for item in question.items]
     if isinstance(question, ShortAnswerQuestion):
@@ -58,9 +64,9 @@ def _extra(question: Question) -> str:
     return ""
 
 
-def question_as_text(question: Question) -> str:
+def question_as_text(question: Question, order: Sequence[int] | None = None) -> str:
     """The question and what to choose from, as plain text, without the answer or any feedback."""
-    marker, choices = _choices(question)
+    marker, choices = _choices(question, order)
     lines = [f"Quiz question: {question.prompt}", INSTRUCTION[question.type]]
     if _extra(question):
         lines.append(_extra(question))
@@ -88,16 +94,14 @@ def question_as_html(question: Question) -> str:
 
 def summary_lines(summary: LessonSummary) -> list[str]:
     """The score panel in words, one sentence per line (the last ones list what to revisit)."""
-    answered = "question" if summary.total == 1 else "questions"
+    noun = "question" if summary.total == 1 else "questions"
     lines = [
-        f"Right on the first try: {summary.first_try} of {summary.total} {answered}.",
-        f"Attempts so far: {summary.attempts}.",
+        f"Solved: {summary.solved} of {summary.total} {noun}, {summary.first_try} of them on the first try.",
+        f"Still open: {summary.still_open}.",
     ]
     if not summary.to_revisit:
-        lines.append("Nothing to revisit: every question was right on the first try.")
+        lines.append("Nothing to revisit." if summary.solved else "Nothing to revisit yet.")
         return lines
     lines.append(f"To revisit ({len(summary.to_revisit)}):")
-    lines += [
-        f"Question {number} ({question.id}): {reason}." for number, question, reason in summary.to_revisit
-    ]
+    lines += [f"{number}. {question.title} ({reason})" for number, question, reason in summary.to_revisit]
     return lines

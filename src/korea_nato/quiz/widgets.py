@@ -31,7 +31,9 @@ from .bank import (
 )
 from .grading import Verdict, grade
 from .progress import ProgressStore, QuestionRecord, default_store, summarise
-from .static import INSTRUCTION, question_as_html, question_as_text, summary_lines
+from .shuffle import display_order
+from .static import INSTRUCTION, summary_lines
+from .web import live_class
 
 __all__ = [
     "EXPLAIN_AFTER_TRIES",
@@ -43,6 +45,7 @@ __all__ = [
     "ShortAnswerQuiz",
     "SingleChoiceQuiz",
     "TrueFalseQuiz",
+    "WarmUp",
     "make_quiz",
 ]
 
@@ -54,7 +57,10 @@ _STYLE = (
     "<style>"
     ".kn-quiz .widget-label, .kn-quiz .widget-radio-box label, .kn-quiz .widget-checkbox label"
     " {white-space: normal; overflow: visible; text-overflow: clip; height: auto; line-height: 1.4;}"
-    ".kn-quiz .widget-radio-box label {margin-bottom: 0.3em;}"
+    # The radio button stays beside its label however long the label is.
+    ".kn-quiz .widget-radio-box label"
+    " {display: flex; align-items: flex-start; gap: 0.4em; margin-bottom: 0.3em;}"
+    ".kn-quiz .widget-radio-box label input {flex: none; margin-top: 0.25em;}"
     ".kn-quiz .kn-classify-row {flex-wrap: wrap;}"
     ".kn-quiz .kn-classify-row > .widget-label {flex: 1 0 100%; font-weight: 600;}"
     ".kn-quiz .kn-classify-row .widget-radio-box label {margin-right: 1.5em;}"
@@ -65,7 +71,7 @@ _STYLE = (
     "</style>"
 )
 _WIDE = widgets.Layout(width="auto")
-_MOVE_BUTTON = widgets.Layout(width="8.5em", min_width="8.5em")
+_PLACE = widgets.Layout(width="9em", min_width="9em")
 _ROW = widgets.Layout(align_items="center")
 _LABEL_STYLE = {"description_width": "initial"}
 
@@ -97,12 +103,17 @@ class QuizWidget(widgets.VBox):
     :meth:`response`, which is handed to :func:`korea_nato.quiz.grading.grade`.
     """
 
-    def __init__(self, question: Question, *, store: ProgressStore | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, question: Question, *, store: ProgressStore | None = None, live_key: str = "", **kwargs: Any
+    ) -> None:
         self.question = question
         self.store = store if store is not None else default_store()
+        #: Bank positions of the options (or items) in the order this student sees them.
+        self.shown_order = display_order(question, self.store.student)
         #: Checked answers at this widget (the explanation shows after EXPLAIN_AFTER_TRIES of them).
         self.tries = 0
         self.last_verdict: Verdict | None = None
+        self._last_checked: Any = None
         self.prompt = widgets.HTML(
             value=f"{_STYLE}<p><strong>Question.</strong> {html.escape(question.prompt)}</p>"
             f"<p><em>{html.escape(INSTRUCTION[question.type])}</em></p>"
@@ -116,7 +127,10 @@ class QuizWidget(widgets.VBox):
         controls = self._controls()
         super().__init__(children=[self.prompt, *controls, self.check_button, self.feedback], **kwargs)
         self.add_class("kn-quiz")
+        self.add_class("kn-live")
         self.add_class(f"kn-quiz-{question.id}")
+        if live_key:
+            self.add_class(live_class(live_key))
 
     # -- subclass hooks ---------------------------------------------------------------------
 
@@ -135,9 +149,14 @@ class QuizWidget(widgets.VBox):
         return self.store.record(self.question.lesson, self.question.id)
 
     def check(self) -> Verdict:
-        """Judge the current answer, record it if it counts as a try, and show the feedback."""
-        verdict = grade(self.question, self.response())
-        if verdict.is_attempt:
+        """Judge the current answer and show the feedback; record it if it is a new answer.
+
+        Checking the same answer again (a repeated click) shows the same feedback and records nothing.
+        """
+        response = self.response()
+        verdict = grade(self.question, response)
+        if verdict.is_attempt and response != self._last_checked:
+            self._last_checked = response
             self.tries += 1
             self.store.record_attempt(self.question.lesson, self.question.id, verdict.correct)
         explain = verdict.correct or (verdict.is_attempt and self.tries >= EXPLAIN_AFTER_TRIES)
@@ -153,9 +172,11 @@ class QuizWidget(widgets.VBox):
         self.last_verdict = None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        # The question's text and HTML forms are in the output just before this one (see ask()):
+        # repeating them here would show the question twice on GitHub.
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = question_as_text(self.question)
-        bundle["text/html"] = question_as_html(self.question)
+        bundle["text/plain"] = ""
+        bundle.pop("text/html", None)
         return bundle
 
 
@@ -166,7 +187,7 @@ class SingleChoiceQuiz(QuizWidget):
 
     def _controls(self) -> list[widgets.Widget]:
         self.choices = widgets.RadioButtons(
-            options=[o.text for o in self.question.options],
+            options=[self.question.options[i].text for i in self.shown_order],
             value=None,
             description="Your answer:",
             style=_LABEL_STYLE,
@@ -176,11 +197,16 @@ class SingleChoiceQuiz(QuizWidget):
         return [self.choices]
 
     def response(self) -> int | None:
-        return self.choices.index
+        """The chosen option's position in the bank (the radio buttons are shuffled)."""
+        index = self.choices.index
+        return None if index is None else self.shown_order[index]
 
 
 class MultipleChoiceQuiz(QuizWidget):
-    """One check box per option; set ``boxes[i].value = True`` to tick option ``i``."""
+    """One check box per option; set ``boxes[i].value = True`` to tick the bank's option ``i``.
+
+    ``boxes`` follows the bank's order; they are shown in the student's shuffled order.
+    """
 
     question: MultipleChoiceQuestion
 
@@ -191,10 +217,11 @@ class MultipleChoiceQuiz(QuizWidget):
         ]
         for box in self.boxes:
             box.observe(self._answer_changed, names="value")
-        return [widgets.Label("Your answers (tick all that apply):"), *self.boxes]
+        shown = [self.boxes[i] for i in self.shown_order]
+        return [widgets.Label("Your answers (tick all that apply):"), *shown]
 
-    def response(self) -> set[int]:
-        return {i for i, box in enumerate(self.boxes) if box.value}
+    def response(self) -> frozenset[int]:
+        return frozenset(i for i, box in enumerate(self.boxes) if box.value)
 
 
 class TrueFalseQuiz(QuizWidget):
@@ -214,46 +241,58 @@ class TrueFalseQuiz(QuizWidget):
 
 
 class OrderingQuiz(QuizWidget):
-    """One row per place: "Move up" and "Move down" buttons, then the item now in that place.
+    """One row per place: a "Place" drop-down, then the item now in that place.
 
-    ``up_buttons[p].click()`` swaps the items in places ``p`` and ``p - 1``; :attr:`order` is
-    the current order (item positions as in the bank, so ``[0, 1, 2, ...]`` is correct).
+    Choosing place ``q`` in the row of place ``p`` moves that item to place ``q`` (the others shift),
+    so sorting takes at most one choice per item; :meth:`move_to` does the same. :attr:`order` is the
+    current order (item positions as in the bank, so ``[0, 1, 2, ...]`` is correct).
     """
 
     question: OrderingQuestion
 
     def _controls(self) -> list[widgets.Widget]:
-        self.order = list(self.question.display_order)
+        self.order = list(self.shown_order)
         places = range(len(self.order))
-        self.up_buttons = [widgets.Button(description="Move up", layout=_MOVE_BUTTON) for _ in places]
-        self.down_buttons = [widgets.Button(description="Move down", layout=_MOVE_BUTTON) for _ in places]
-        self.item_labels = [widgets.HTML() for _ in places]
-        for place in places:
-            self.up_buttons[place].on_click(lambda _button, place=place: self.move(place, -1))
-            self.down_buttons[place].on_click(lambda _button, place=place: self.move(place, +1))
-        # The ends cannot move further; disabled buttons also drop out of the Tab order.
-        self.up_buttons[0].disabled = True
-        self.down_buttons[-1].disabled = True
-        self._show_order()
-        rows = [
-            widgets.HBox([self.up_buttons[p], self.down_buttons[p], self.item_labels[p]], layout=_ROW)
+        self.place_pickers = [
+            widgets.Dropdown(
+                options=[(str(q + 1), q) for q in places], value=p, description="Place", layout=_PLACE
+            )
             for p in places
         ]
-        return [widgets.Label("Current order, first at the top:"), *rows]
+        self.item_labels = [widgets.HTML() for _ in places]
+        self._showing = False
+        for place, picker in enumerate(self.place_pickers):
+            picker.observe(lambda change, place=place: self._picked(place, change["new"]), names="value")
+        self._show_order()
+        rows = [widgets.HBox([self.place_pickers[p], self.item_labels[p]], layout=_ROW) for p in places]
+        return [
+            widgets.Label(
+                "Current order, first at the top. Choose a new place for an item to move it there."
+            ),
+            *rows,
+        ]
+
+    def _picked(self, place: int, new_place: int) -> None:
+        if not self._showing:
+            self.move_to(place, new_place)
 
     def _show_order(self) -> None:
-        for place, item in enumerate(self.order):
-            text = self.question.items[item].text
-            self.item_labels[place].value = f"{place + 1}. {html.escape(text)}"
-            self.up_buttons[place].tooltip = f"Move “{text}” up one place"
-            self.down_buttons[place].tooltip = f"Move “{text}” down one place"
+        self._showing = True
+        try:
+            for place, item in enumerate(self.order):
+                text = self.question.items[item].text
+                self.item_labels[place].value = html.escape(text)
+                self.place_pickers[place].value = place
+                self.place_pickers[place].tooltip = f"Place of “{text}”"
+        finally:
+            self._showing = False
 
-    def move(self, place: int, step: int) -> None:
-        """Swap the item in ``place`` with its neighbour ``step`` places away (−1 is up)."""
-        other = place + step
-        if not 0 <= other < len(self.order):
-            return
-        self.order[place], self.order[other] = self.order[other], self.order[place]
+    def move_to(self, place: int, new_place: int) -> None:
+        """Move the item in ``place`` to ``new_place`` (0 is the top); the items between shift by one."""
+        if not (0 <= place < len(self.order) and 0 <= new_place < len(self.order)):
+            raise ValueError(f"places run from 0 to {len(self.order) - 1}, got {place} and {new_place}")
+        item = self.order.pop(place)
+        self.order.insert(new_place, item)
         self._show_order()
         self._answer_changed()
 
@@ -319,9 +358,12 @@ _WIDGETS: dict[type[Question], type[QuizWidget]] = {
 }
 
 
-def make_quiz(question: Question, *, store: ProgressStore | None = None) -> QuizWidget:
-    """Build (but do not display) the widget for ``question``."""
-    return _WIDGETS[type(question)](question, store=store)
+def make_quiz(question: Question, *, store: ProgressStore | None = None, live_key: str = "") -> QuizWidget:
+    """Build (but do not display) the widget for ``question``.
+
+    ``live_key`` names the page copy this widget replaces when it renders (see :mod:`.web`).
+    """
+    return _WIDGETS[type(question)](question, store=store, live_key=live_key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,18 +372,46 @@ def make_quiz(question: Question, *, store: ProgressStore | None = None) -> Quiz
 
 
 def panel_static_text(lesson: str) -> str:
-    return f"Score panel for lesson {lesson}: run this notebook in JupyterLab to see your progress."
+    return (
+        f"Score panel for lesson {lesson}: run this notebook in JupyterLab to see your progress "
+        "(solved questions, first tries, and what to revisit)."
+    )
 
 
 class ScorePanel(widgets.VBox):
-    """A lesson's progress in words, updated after every checked answer in that lesson."""
+    """A lesson's progress in words, updated after every checked answer, with a reset button.
 
-    def __init__(self, lesson: str, *, store: ProgressStore | None = None, **kwargs: Any) -> None:
+    Counts are per question: solved, solved on the first try, still open. The revisit list names
+    the questions by title. "Reset my progress…" asks for confirmation before it forgets anything.
+    """
+
+    def __init__(
+        self, lesson: str, *, store: ProgressStore | None = None, live_key: str = "", **kwargs: Any
+    ) -> None:
         self.bank = load_bank(lesson)
         self.store = store if store is not None else default_store()
         self.body = widgets.HTML()
-        super().__init__(children=[self.body], **kwargs)
+        self.reset_button = widgets.Button(
+            description="Reset my progress…", tooltip=f"Forget every answer in lesson {lesson}"
+        )
+        self.confirm_text = widgets.HTML(
+            f"<p><strong>Forget every answer you gave in lesson {html.escape(lesson)}?</strong> "
+            "Other lessons keep theirs. This cannot be undone.</p>"
+        )
+        self.confirm_button = widgets.Button(description="Yes, reset", button_style="danger")
+        self.cancel_button = widgets.Button(description="Cancel")
+        self.confirm_box = widgets.VBox(
+            [self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])],
+            layout=widgets.Layout(display="none"),
+        )
+        self.reset_button.on_click(lambda _b: self._ask_to_confirm(True))
+        self.cancel_button.on_click(lambda _b: self._ask_to_confirm(False))
+        self.confirm_button.on_click(lambda _b: self.reset())
+        super().__init__(children=[self.body, self.reset_button, self.confirm_box], **kwargs)
         self.add_class("kn-score-panel")
+        self.add_class("kn-live")
+        if live_key:
+            self.add_class(live_class(live_key))
         self.store.subscribe(lesson, self.refresh)
         self.refresh()
 
@@ -353,6 +423,19 @@ class ScorePanel(widgets.VBox):
     def text(self) -> str:
         """The panel's words as plain text, one line per sentence."""
         return "\n".join(summary_lines(self.summary))
+
+    @property
+    def confirming(self) -> bool:
+        return self.confirm_box.layout.display != "none"
+
+    def _ask_to_confirm(self, show: bool) -> None:
+        self.confirm_box.layout.display = "flex" if show else "none"
+        self.reset_button.disabled = show
+
+    def reset(self) -> None:
+        """Forget this lesson's answers (what "Yes, reset" does)."""
+        self._ask_to_confirm(False)
+        self.store.reset(self.bank.lesson)
 
     def refresh(self) -> None:
         lines = summary_lines(self.summary)
@@ -375,6 +458,37 @@ class ScorePanel(widgets.VBox):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = panel_static_text(self.bank.lesson)
-        bundle["text/html"] = f"<p><em>{html.escape(panel_static_text(self.bank.lesson))}</em></p>"
+        bundle["text/plain"] = ""
+        bundle.pop("text/html", None)
         return bundle
+
+
+class WarmUp(widgets.VBox):
+    """A lesson's warm-up: a heading and one live quiz per chosen earlier question.
+
+    Each answer counts in the question's own lesson (its score panel and revisit list).
+    """
+
+    def __init__(
+        self,
+        lesson: str,
+        questions: list[Question],
+        *,
+        store: ProgressStore | None = None,
+        live_key: str = "",
+        **kwargs: Any,
+    ) -> None:
+        self.lesson = lesson
+        self.store = store if store is not None else default_store()
+        self.quizzes = [make_quiz(q, store=self.store) for q in questions]
+        lessons = sorted({q.lesson for q in questions})
+        intro = widgets.HTML(
+            f"<p><strong>Warm-up: {len(questions)} questions from earlier lessons "
+            f"({html.escape(', '.join(lessons))}).</strong> Answer from memory before you read on: "
+            "recalling what you learnt helps you keep it. Questions you missed before come first.</p>"
+        )
+        super().__init__(children=[intro, *self.quizzes], **kwargs)
+        self.add_class("kn-warm-up")
+        self.add_class("kn-live")
+        if live_key:
+            self.add_class(live_class(live_key))
