@@ -2,7 +2,7 @@
 
 The site is built once per module into a temporary folder, served by Python's ``http.server``
 on 127.0.0.1, and opened in Debian's chromium with every request to another host aborted and
-counted.
+counted. In each lesson with a quiz bank it answers one question wrongly, then rightly.
 """
 
 from __future__ import annotations
@@ -23,6 +23,30 @@ REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "lessons").glob("*.ipynb"))
 PROBLEM_SETS = sorted((REPO / "release").glob("*/*.ipynb"))
 SITE_ARTIFACTS = ARTIFACTS.parent / "site"
+#: Lessons with a question bank: every one has at least one single-choice question to answer.
+QUIZ_LESSONS = [p.stem for p in LESSONS if (REPO / "src/korea_nato/quizzes" / f"{p.stem}.json").is_file()]
+
+
+def answer_a_quiz_wrongly_then_rightly(page, href: str) -> int:
+    """Answer the lesson's first single-choice question wrongly, then rightly, in the static page."""
+    from korea_nato.quiz import load_bank
+    from korea_nato.quiz.bank import SingleChoiceQuestion
+
+    lesson = href.split("/")[-1].removesuffix(".html")
+    question = next(q for q in load_bank(lesson).questions if isinstance(q, SingleChoiceQuestion))
+    quiz = page.locator(f'.kn-quiz[data-question-id="{question.id}"]').first
+    quiz.scroll_into_view_if_needed()
+    wrong = next(o for o in question.options if not o.correct)
+    right = question.options[question.correct_index]
+    for option, verdict in ((wrong, "Not quite."), (right, "Correct.")):
+        quiz.get_by_label(option.text, exact=True).check()
+        quiz.locator(".kn-check").click()
+        shown = " ".join(quiz.locator(".kn-feedback").inner_text().split())
+        assert shown.startswith(verdict), f"{lesson} {question.id}: {option.text!r} gave {shown!r}"
+        assert " ".join(option.feedback.split()) in shown
+    if lesson == QUIZ_LESSONS[0]:
+        quiz.screenshot(path=str(SITE_ARTIFACTS / f"quiz-{lesson}-{question.id}.png"))
+    return 1
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +132,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.mark.slow
-def test_in_a_browser_the_course_plan_leads_to_every_lesson_with_its_figures_and_nothing_leaves_the_site(
+def test_in_a_browser_the_plan_leads_to_every_lesson_its_figures_and_quizzes_work_and_nothing_leaves_the_site(
     served,
 ):
     require_browser()
@@ -131,7 +155,7 @@ def test_in_a_browser_the_course_plan_leads_to_every_lesson_with_its_figures_and
         links = page.locator("a[href$='.html']")
         lesson_links = [h for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")]
         assert sorted(lesson_links) == sorted(f"lessons/{p.stem}.html" for p in LESSONS)
-        figures = 0
+        figures = answered = 0
         for href in lesson_links:
             page.goto(served + "/index.html")
             page.locator(f"a[href='{href}']").first.click()
@@ -145,10 +169,13 @@ def test_in_a_browser_the_course_plan_leads_to_every_lesson_with_its_figures_and
                 alt = image.get_attribute("alt") or ""
                 assert len(alt) > 40, f"{href}: a figure has no description"
                 figures += 1
+            if href.split("/")[-1].removesuffix(".html") in QUIZ_LESSONS:
+                answered += answer_a_quiz_wrongly_then_rightly(page, href)
             if href.endswith("04-events-in-time.html"):
                 page.locator(".jp-OutputArea-output img").first.scroll_into_view_if_needed()
                 page.screenshot(path=str(SITE_ARTIFACTS / "lesson-04-figure.png"))
         assert figures >= 3
+        assert answered == len(QUIZ_LESSONS)
 
         page.goto(served + "/index.html")
         download = page.locator("a[href$='.ipynb']").first.get_attribute("href")

@@ -137,7 +137,7 @@ def course_plan(course: Path, plan):
 
     plan = copy.deepcopy(plan)
     links = course_plan_links(course, suffix=".html", download_problem_sets=True, from_folder="lessons")
-    plan.cells.insert(1, nbformat.v4.new_markdown_cell("## Every lesson and problem set\n\n" + links))
+    plan.cells.insert(1, nbformat.v4.new_markdown_cell(links))
     return plan
 
 
