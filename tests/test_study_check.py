@@ -198,6 +198,19 @@ def test_without_source_it_says_so_and_runs_the_visible_tests(tmp_path, course_w
     assert "failed" not in passing.stdout
 
 
+@pytest.mark.slow
+def test_with_no_course_installed_it_runs_the_notebooks_own_visible_tests(tmp_path, monkeypatch):
+    def nowhere():
+        raise check.StudyError("no course here")
+
+    monkeypatch.setattr(check, "find_course", nowhere)
+    path = write(read(notebook_path(RELEASE, ASSIGNMENT)), tmp_path)
+    result, text = check.check(path)
+    assert "the hidden tests are not available in this installation" in text
+    assert "  Part B: visible tests pass in 0 of 3 test cells" in text
+    assert not any(result.passed.values())
+
+
 # --------------------------------------------------------------------------------------------
 # Bad input and the notebook entry point
 # --------------------------------------------------------------------------------------------

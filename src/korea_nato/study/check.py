@@ -229,7 +229,7 @@ class CheckResult:
         else:
             why = (
                 "the hidden tests are not available in this installation (there is no source/ folder "
-                "beside the package)"
+                "beside the package, or no course at all)"
                 if not self.visible_only_requested
                 else "you asked for the visible tests alone"
             )
@@ -399,7 +399,9 @@ def grade_visible_tests(notebook: Path, release_nb_path: Path, assignment: str) 
     result.errors = _errors_by_cell(nb)
     present = _grade_ids(nb)
     result.passed = {
-        c.grade_id: c.grade_id in present and c.grade_id not in result.errors for c in result.cells
+        c.grade_id: c.grade_id in present and c.grade_id not in result.errors
+        for c in result.cells
+        if not c.written
     }
     return result
 
@@ -409,7 +411,15 @@ def check(notebook: Path, course: Path | None = None, *, hidden: bool = True) ->
     notebook = Path(notebook).expanduser().resolve()
     if not notebook.is_file():
         raise StudyError(f"{notebook} does not exist (give the path of a problem set's .ipynb file)")
-    course = check_course(course) if course else find_course()
+    if course is None:
+        try:
+            course = find_course()
+        except StudyError:  # only the student's notebook: its own test cells are all there is
+            if not _grade_ids(_read(notebook)):
+                raise StudyError(f"{notebook} has no nbgrader test cells: it is not a problem set") from None
+            result = grade_visible_tests(notebook, notebook, notebook.stem)
+            return result, result.report(set())
+    course = check_course(course)
     assignment, release_nb_path = find_assignment(_read(notebook), course)
     source_nb_path = course / "source" / assignment / release_nb_path.name
     if hidden and source_nb_path.is_file():
