@@ -150,6 +150,17 @@ def course_plan_links(
     return "\n".join(lines) + "\n"
 
 
+def _lesson_metadata(course: Path) -> dict:
+    """The notebook metadata the course's lessons carry (so that JupyterLab need not rewrite it)."""
+    default = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    for path in course_notebooks(course / "lessons"):
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("metadata") or default
+        except (OSError, ValueError):
+            continue
+    return default
+
+
 def start_page(course: Path) -> str:
     """The workspace's start page, a notebook of one Markdown cell, as JSON text."""
     intro = (
@@ -170,10 +181,7 @@ def start_page(course: Path) -> str:
                 "source": intro + course_plan_links(course),
             }
         ],
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
+        "metadata": _lesson_metadata(course),
         "nbformat": 4,
         "nbformat_minor": 5,
     }
