@@ -1,10 +1,19 @@
-"""The ``korea-nato`` command: ``korea-nato report`` (grade report), ``korea-nato doctor`` (install check)."""
+"""The ``korea-nato`` command: ``study``, ``check`` and ``site`` (students), ``report``, ``doctor``."""
 
 from __future__ import annotations
 
 import sys
 
 COMMANDS = {
+    "study": (
+        "korea_nato.study.workspace",
+        "create or update your own copy of the course and open it in JupyterLab",
+    ),
+    "check": (
+        "korea_nato.study.check",
+        "grade a problem-set notebook as the instructor would, without showing hidden tests",
+    ),
+    "site": ("korea_nato.study.site", "build the course as a static website"),
     "report": (
         "korea_nato.grading.report",
         "grade report from the nbgrader gradebook (CSV for the LMS, charts)",
