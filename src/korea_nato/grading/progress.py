@@ -103,9 +103,11 @@ class ProgressDisplay:
     def show(self, done: int, failed: int, flagged: int) -> None:
         counts = (done, failed, flagged)
         if self.bar is not None:
-            self.bar.n = done
             self.bar.set_postfix_str(f"failed {failed}, flagged {flagged}", refresh=False)
-            self.bar.refresh()
+            if done > self.bar.n:
+                self.bar.update(done - self.bar.n)  # update(), not n =: tqdm's rate and time left follow it
+            else:
+                self.bar.refresh()
         else:
             now = time.monotonic()
             if counts != self.last or now - self.last_line_at >= self.every_s:
