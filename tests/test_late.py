@@ -123,3 +123,25 @@ def test_the_course_config_sets_a_capped_per_day_policy_and_says_it():
         "late policy: 10 % of the points per started day late, at most 50 %, after 15 minutes' grace"
     )
     assert "nbgrader.preprocessors.AssignLatePenalties" in config.Autograde.autograde_preprocessors
+
+
+def test_the_penalty_is_taken_from_the_score_and_rows_without_a_score_stay_empty(monkeypatch):
+    import pandas as pd
+
+    grades = pd.DataFrame(
+        [
+            {"student_id": "a", "assignment": "ps1", "status": "graded", "score": 18.0, "max_score": 22.0},
+            {"student_id": "b", "assignment": "ps1", "status": "missing", "score": None, "max_score": 22.0},
+            {"student_id": "c", "assignment": "ps1", "status": "graded", "score": 1.0, "max_score": 22.0},
+        ]
+    )
+    found = {
+        ("a", "ps1"): {"days_late": 2, "late_penalty": 4.4, "raw_score": 18.0},
+        ("c", "ps1"): {"days_late": 0, "late_penalty": 0.0, "raw_score": 1.0},
+    }
+    monkeypatch.setattr(late, "lateness", lambda db_url: found)
+    rows = late.with_lateness(grades, "sqlite:///unused").set_index("student_id")
+    assert round(rows.loc["a", "score"], 6) == 13.6 and rows.loc["a", "raw_score"] == 18.0
+    assert rows.loc["a", "days_late"] == 2 and rows.loc["a", "late_penalty"] == 4.4
+    assert rows.loc["b", ["score", "days_late", "late_penalty"]].isna().all()
+    assert rows.loc["c", "score"] == 1.0 and rows.loc["c", "late_penalty"] == 0.0
