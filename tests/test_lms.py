@@ -180,6 +180,15 @@ def test_a_failed_submission_is_an_empty_cell_and_counted():
     assert not export.provisional and export.file_name == "canvas_grades.csv"
 
 
+def test_a_flagged_submission_is_exported_and_named():
+    grades = grades_table([("a", "ps1", "integrity flag", 22.0, 22.0), ("b", "ps1", "graded", 20.0, 22.0)])
+    export = lms.build_export(grades, lms.roster_from_grades(grades), "canvas")
+    assert export.rows[2][5] == "22"
+    assert export.messages() == [
+        "exported with an integrity flag (read the notebook; korea-nato report's detail column): a (ps1)"
+    ]
+
+
 def test_one_column_per_assignment_with_its_points():
     grades = grades_table([("a", "ps2", "graded", 7.5, 10.0), ("a", "ps1", "graded", 20.0, 22.0)])
     export = lms.build_export(grades, lms.roster_from_grades(grades), "canvas")

@@ -44,6 +44,7 @@ GENERIC_COLUMNS = (
 )
 EMPTY_STATUSES = ("failed to grade", "missing")
 NEEDS_MANUAL = "needs manual grading"
+FLAGGED = "integrity flag"
 
 
 class LmsError(Exception):
@@ -109,6 +110,7 @@ class LmsExport:
     not_in_roster: list[str] = field(default_factory=list)  # in the gradebook, not in the roster
     not_in_gradebook: list[str] = field(default_factory=list)  # in the roster, not in the gradebook
     needs_manual: list[str] = field(default_factory=list)  # "student (assignment)"
+    flagged: list[str] = field(default_factory=list)  # "student (assignment)" with an integrity flag
 
     @property
     def file_name(self) -> str:
@@ -129,6 +131,11 @@ class LmsExport:
         if self.not_in_gradebook:
             lines.append(
                 "in the roster but not in the gradebook (empty cells): " + ", ".join(self.not_in_gradebook)
+            )
+        if self.flagged:
+            lines.append(
+                "exported with an integrity flag (read the notebook; korea-nato report's detail column): "
+                + ", ".join(self.flagged)
             )
         if self.provisional and self.needs_manual:
             lines.append(
@@ -157,6 +164,7 @@ def build_export(grades, roster, layout: str = "canvas", provisional: bool = Fal
             "these submissions still need manual grading: " + ", ".join(needs_manual)
             + "; grade them in the formgrader, or export anyway with --provisional"
         )
+    flagged = [f"{r.student_id} ({r.assignment})" for r in grades.itertuples() if r.status == FLAGGED]
     known = set(grades["student_id"])
     listed = list(roster["student_id"])
     not_in_roster = sorted(known - set(listed))
@@ -206,6 +214,7 @@ def build_export(grades, roster, layout: str = "canvas", provisional: bool = Fal
         not_in_roster=not_in_roster,
         not_in_gradebook=not_in_gradebook,
         needs_manual=needs_manual,
+        flagged=flagged,
     )
 
 
