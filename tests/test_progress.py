@@ -142,3 +142,12 @@ def test_failures_are_read_from_the_log_with_the_exception_as_reason():
 def test_the_summary_of_a_clean_run_is_one_line():
     lines = progress.summary_lines({}, {}, {("a", "ps1"), ("b", "ps1")}, 12.4, 2)
     assert lines == ["summary: 2 submission(s) in 12 s: 2 graded, 0 failed, 0 flagged"]
+
+
+def test_looking_at_a_big_gradebook_is_spaced_out_to_a_tenth_of_the_time(tmp_path, monkeypatch):
+    clock = iter([100.0, 103.0])  # the look starts at 100 s and takes 3 s
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    watch = progress.GradingWatch(tmp_path, "sqlite:///unused", {}, tmp_path)
+    monkeypatch.setattr(watch, "_count", lambda: None)
+    watch.poll(force=True)
+    assert watch.poll_s == 30.0

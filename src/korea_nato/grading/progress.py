@@ -30,6 +30,8 @@ FAILED_AT_END = re.compile(
 )
 LOG_RECORD = re.compile(r"^\[\w+ \| (?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\]")
 REASON_CHARS = 200
+#: Seconds between two looks at the gradebook, at least (more if a look takes long).
+POLL_S = 2.0
 
 
 def failures_in_log(text: str) -> dict[tuple[str, str], str]:
@@ -129,7 +131,7 @@ class GradingWatch:
     todo: dict[str, list[str]]  # assignment -> students this run grades
     log_dir: Path
     display: ProgressDisplay | None = None
-    poll_s: float = 2.0
+    poll_s: float = POLL_S  # grows with the cost of a look (see poll)
     graded: set = field(default_factory=set)  # (student, assignment)
     failed: dict = field(default_factory=dict)  # (student, assignment) -> reason
     flags: dict = field(default_factory=dict)  # (student, assignment) -> [finding]
@@ -151,13 +153,19 @@ class GradingWatch:
 
     def poll(self, force: bool = False) -> None:
         """Update the counts (at most every ``poll_s`` seconds unless ``force``) and the display."""
-        from .gradebook import graded_students
-        from .report import integrity_findings
-
         now = time.monotonic()
         if not force and now - self.polled_at < self.poll_s:
             return
         self.polled_at = now
+        try:
+            self._count()
+        finally:  # a big class makes a look costly: keep it under a tenth of the run's time
+            self.poll_s = max(POLL_S, 10 * (time.monotonic() - now))
+
+    def _count(self) -> None:
+        from .gradebook import graded_students
+        from .report import integrity_findings
+
         graded = set()
         for assignment, students in self.todo.items():
             try:
