@@ -58,3 +58,22 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# --- Late work -------------------------------------------------------------------------------
+# The syllabus's late policy, applied while autograding by nbgrader's AssignLatePenalties step
+# (already in the autograde steps above). nbgrader's own plugin can only give no penalty or
+# zero, so the course uses korea_nato.grading.late.PerDayLatePenalty.
+c.AssignLatePenalties.plugin_class = "korea_nato.grading.late.PerDayLatePenalty"
+# Each started day after the due date costs this share of the notebook's points (0.1 = 10 % of
+# the points, e.g. 2.2 of ps1's 22): 1 minute to 24 hours late is one day. 0 means no penalty.
+c.PerDayLatePenalty.penalty_per_day = 0.1
+# The most a late submission can lose, as a share of the points: here 50 % (from day 5 on).
+# nbgrader never takes more than the submission scored, so a grade never goes below 0.
+c.PerDayLatePenalty.max_penalty = 0.5
+# Minutes after the due date that still count as on time (a slow network at the deadline).
+c.PerDayLatePenalty.grace_minutes = 15
+# Lateness is only counted once the assignment has a due date in the gradebook, e.g.
+#   nbgrader db assignment add ps1_event_table --duedate="2026-11-20 23:59:00 Asia/Seoul"
+# A student's arrival time is the timestamp.txt that `nbgrader collect` (or `submit`) writes.
+# An extension for one student is the `extension` of their submission in the gradebook
+# (nbgrader.api.SubmittedAssignment); the due date then moves for them alone.

@@ -1,6 +1,6 @@
-"""Benchmark: grade a synthetic class three ways, time the lessons and the package import.
+"""Benchmark: grade a synthetic class three (or four) ways, time the lessons and the package import.
 
-    python benchmarks/grading.py --students 100 --workers 2
+    python benchmarks/grading.py --students 100 --workers 2 [--shards 2]
 
 For N fake students x every assignment in ``source/`` (submissions built from the committed
 notebooks: the solution, the untouched release, and half the answers, in turn), it times
@@ -8,10 +8,14 @@ notebooks: the solution, the untouched release, and half the answers, in turn), 
 - (a) serial: ``nbgrader autograde ASSIGNMENT``, once per assignment;
 - (b) recommended: ``python -m korea_nato.grading ASSIGNMENT... --workers W`` (parallel shards, one call);
 - (c) floor: the same autograded notebooks executed in-process with nbclient, one after another;
+- (d) with ``--shards N``: N processes ``python -m korea_nato.grading ... --shard K/N --workers 1``
+  at once against a throw-away PostgreSQL gradebook, as N pods of a Kubernetes Indexed Job would
+  (needs Debian's ``postgresql`` and ``psycopg2``, as the PostgreSQL tests do);
 
-and prints, for each, total seconds, seconds per submission and peak memory (resident memory of
+and prints, for each, total seconds, seconds per submission, submissions per core per hour (the
+figure to size a class by: cores used are 1, W, N and 1) and peak memory (resident memory of
 the process tree, sampled every 0.1 s with psutil; without psutil, the largest single child
-process). It checks that (a) and (b) leave the same scores, then times the headless execution of
+process). It checks that (a), (b) and (d) leave the same scores, then times the headless execution of
 each lesson and a cold ``import korea_nato``. Everything runs in a temporary folder.
 """
 
@@ -33,6 +37,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from assignment_tools import (  # noqa: E402 -- the test helpers build courses and submissions
     ASSIGNMENTS,
+    SOURCE,
     build_submission,
     cells_by_grade_id,
     isolated_env,
@@ -133,10 +138,10 @@ def fill(course: Path, students: int) -> int:
     return count
 
 
-def scores(course: Path) -> dict:
+def scores(course: Path, db_url: str | None = None) -> dict:
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url or f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         return {
             (assignment.name, sub.student.id): sorted(
                 (g.name, g.score) for nb in sub.notebooks for g in nb.grades
@@ -164,6 +169,41 @@ def path_recommended(course: Path, workers: int) -> tuple[float, float, bool]:
     command = [sys.executable, "-m", "korea_nato.grading", *ASSIGNMENTS, "--workers", str(workers)]
     seconds, memory, code = timed_subprocess(command, course)
     return seconds, memory, code == 0
+
+
+def make_pg_course(root: Path, db_url: str) -> Path:
+    """A course like ``make_course`` whose gradebook is the PostgreSQL database ``db_url``."""
+    import shutil
+
+    course = root / "course"
+    course.mkdir(parents=True)
+    config = (REPO / "nbgrader_config.py").read_text(encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(f'{config}\nc.CourseDirectory.db_url = "{db_url}"\n')
+    env = isolated_env(root / "jupyter-home")
+    for assignment in ASSIGNMENTS:
+        shutil.copytree(SOURCE / assignment, course / "source" / assignment)
+        subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+            cwd=course, env=env, check=True, capture_output=True,
+        )
+    return course
+
+
+def path_shards(course: Path, shards: int) -> tuple[float, float, bool]:
+    """``shards`` processes at once, one shard each, against the course's PostgreSQL gradebook."""
+    env = isolated_env(course.parent / "jupyter-home")
+    base = [sys.executable, "-m", "korea_nato.grading", *ASSIGNMENTS, "--workers", "1", "--progress", "none"]
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        processes = [
+            subprocess.Popen(
+                [*base, "--shard", f"{k}/{shards}"],
+                cwd=course, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            for k in range(shards)
+        ]
+        codes = [process.wait() for process in processes]
+    return time.perf_counter() - start, memory.peak, all(code == 0 for code in codes)
 
 
 def execute(path: Path, timeout: int) -> float:
@@ -232,9 +272,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=100, help="fake students (default 100)")
     parser.add_argument("--workers", type=int, default=2, help="workers for path (b) (default 2)")
+    parser.add_argument(
+        "--shards", type=int, default=0, help="also (d): N shard processes on PostgreSQL (default: skip)"
+    )
     args = parser.parse_args(argv)
     if args.students < 1:
         parser.error("--students must be at least 1")
+    if args.shards < 0 or args.shards == 1:
+        parser.error("--shards must be 2 or more (or 0 to skip)")
+    if args.shards:
+        from postgres_tools import Cluster, missing_requirement
+
+        reason = missing_requirement()
+        if reason:
+            parser.error(f"--shards needs PostgreSQL: {reason}")
 
     with tempfile.TemporaryDirectory(prefix="korea-nato-bench-") as tmp:
         tmp = Path(tmp)
@@ -254,6 +305,18 @@ def main(argv: list[str] | None = None) -> int:
         print("(c) nbclient in-process floor ...", flush=True)
         results["(c) nbclient in-process, serial"] = path_floor(serial)
         same = scores(serial) == scores(parallel)
+        cores = {name: 1 for name in results}
+        cores[f"(b) korea_nato.grading, {args.workers} workers"] = args.workers
+        if args.shards:
+            with Cluster() as postgres:
+                url = postgres.create_database("bench")
+                sharded = make_pg_course(tmp / "d", url)
+                fill(sharded, args.students)
+                name = f"(d) {args.shards} shards on PostgreSQL"
+                print(f"{name} ...", flush=True)
+                results[name] = path_shards(sharded, args.shards)
+                cores[name] = args.shards
+                same = same and scores(serial) == scores(sharded, url)
         lessons = lesson_times()
         wall_import, traced_import = import_seconds()
 
@@ -263,16 +326,20 @@ def main(argv: list[str] | None = None) -> int:
         f"\n{submissions} submissions ({args.students} students x {len(ASSIGNMENTS)} assignments), "
         f"{cpus} CPUs, load average {load:.1f} at the end (other work on the machine skews the figures)\n"
     )
-    print(f"{'path':40} {'total s':>9} {'s/submission':>13} {'peak MiB':>9}  exit ok")
+    print(f"{'path':40} {'total s':>9} {'s/submission':>13} {'/core/hour':>11} {'peak MiB':>9}  exit ok")
     for name, (seconds, memory, ok) in results.items():
-        print(f"{name:40} {seconds:9.1f} {seconds / submissions:13.2f} {memory:9.0f}  {ok}")
+        used = min(cores[name], cpus or 1)  # on a machine with fewer cores, only those can work
+        per_core_hour = submissions / seconds * 3600 / used
+        each = seconds / submissions
+        print(f"{name:40} {seconds:9.1f} {each:13.2f} {per_core_hour:11.0f} {memory:9.0f}  {ok}")
     (a, _, _), (b, _, _) = list(results.values())[:2]
     speedup = a / b
     print(
         f"\n(b) vs (a): {speedup:.2f}x faster (target >= {TARGET_SPEEDUP}x): "
         f"{'met' if speedup >= TARGET_SPEEDUP else 'MISSED'}"
     )
-    print(f"(a) and (b) leave the same scores in the gradebook: {'yes' if same else 'NO'}")
+    compared = "(a), (b) and (d)" if args.shards else "(a) and (b)"
+    print(f"{compared} leave the same scores in the gradebook: {'yes' if same else 'NO'}")
     print("\nlesson (headless, nbclient)           seconds")
     for name, seconds in lessons.items():
         verdict = "ok" if seconds < TARGET_LESSON_S else f"MISSED (target < {TARGET_LESSON_S:g} s)"

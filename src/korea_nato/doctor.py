@@ -126,6 +126,124 @@ def check_nbgrader_server() -> Check:
     return Check("nbgrader (server)", f"enabled (formgrader {'on' if formgrader else 'off'})")
 
 
+# --- Compatibility of the front end --------------------------------------------------------------
+
+#: Old names nbgrader's front end had before 0.9.3, when it became ``@jupyter/nbgrader``.
+OLD_NBGRADER_LAB = "nbgrader"
+
+
+def core_requirements() -> tuple[str, dict]:
+    """The running JupyterLab's version and its core data (``resolutions``, singleton packages)."""
+    from jupyterlab import __version__
+    from jupyterlab.coreconfig import _get_default_core_data
+
+    return __version__, _get_default_core_data()
+
+
+def incompatible_requirements(extension: dict, core: dict) -> list[tuple[str, str, str]]:
+    """``[(package, JupyterLab's version range, the extension's)]`` that do not overlap.
+
+    The same test ``jupyter labextension list`` applies (``jupyterlab.commands``): only the
+    packages JupyterLab shares as singletons count.
+    """
+    from jupyterlab.commands import _validate_compatibility
+
+    return _validate_compatibility(extension.get("name", ""), extension.get("dependencies", {}), core)
+
+
+def check_extension_compatibility(installed: dict, lab_version: str, core: dict) -> Check:
+    """Every installed front-end extension accepts the running JupyterLab's packages."""
+    name = "front-end compatibility"
+    problems, fixes = [], []
+    for ext_name, extension in sorted(installed.items()):
+        bad = incompatible_requirements(extension, core)
+        if not bad:
+            continue
+        wants = ", ".join(f"{package} {wanted} (JupyterLab has {has})" for package, has, wanted in bad)
+        problems.append(f"{ext_name} {extension.get('version', '?')} needs {wants}")
+        package = (extension.get("install") or {}).get("packageName")
+        fixes.append(
+            f'python -m pip install -U "{package}"  (or uninstall it)'
+            if package
+            else f"upgrade or remove {ext_name} (the folder {extension.get('ext_path', '?')})"
+        )
+    if problems:
+        return Check(
+            name,
+            f"incompatible with JupyterLab {lab_version}, so JupyterLab skips them: " + "; ".join(problems),
+            "; ".join(fixes),
+        )
+    return Check(name, f"all {len(installed)} front-end extensions accept JupyterLab {lab_version}")
+
+
+def check_known_bad_combinations(
+    installed: dict, disabled: dict[str, bool], versions: dict[str, str]
+) -> Check:
+    """Version combinations and leftovers known to break nbgrader's menus or plugins."""
+    from packaging.version import Version
+
+    name = "known-bad combinations"
+    problems, fixes = [], []
+    nbgrader, lab, notebook = (versions.get(k) for k in ("nbgrader", "jupyterlab", "notebook"))
+    if nbgrader and Version(nbgrader) < Version("0.9") and (
+        (lab and Version(lab) >= Version("4")) or (notebook and Version(notebook) >= Version("7"))
+    ):
+        problems.append(f"nbgrader {nbgrader} predates JupyterLab 4 / Notebook 7: its menus do not load")
+        fixes.append('python -m pip install -U "nbgrader>=0.9.2"')
+    if OLD_NBGRADER_LAB in installed and NBGRADER_LAB in installed:
+        folder = installed[OLD_NBGRADER_LAB].get("ext_path", "its labextensions folder")
+        problems.append(
+            f"an old '{OLD_NBGRADER_LAB}' front end (before nbgrader 0.9.3) is installed beside "
+            f"'{NBGRADER_LAB}': menus and tabs appear twice or clash"
+        )
+        fixes.append(f"remove the folder {folder}")
+    stale = sorted(
+        key for key, off in disabled.items() if off and key.split(":")[0].split("/")[0] == OLD_NBGRADER_LAB
+    )
+    if stale:
+        problems.append(
+            f"plugins disabled under nbgrader's old names ({', '.join(stale)}) are enabled again, "
+            "since nbgrader 0.9.3 calls them @jupyter/nbgrader:..."
+        )
+        renamed = [f"{NBGRADER_LAB}:{key.replace('/', ':').partition(':')[2]}" for key in stale]
+        fixes.append(f"jupyter labextension disable --level=sys_prefix {' '.join(renamed)}")
+    if problems:
+        return Check(name, "; ".join(problems), "; ".join(fixes))
+    return Check(name, "none found")
+
+
+def compatibility_checks() -> list[Check]:
+    """The front end's compatibility with the running JupyterLab, and known-bad combinations."""
+    import os
+
+    from jupyter_core.paths import jupyter_path
+    from jupyterlab.commands import get_app_dir
+    from jupyterlab_server.config import get_federated_extensions, get_page_config
+
+    paths = jupyter_path("labextensions")
+    installed = get_federated_extensions(paths)
+    page_config = get_page_config(paths, app_settings_dir=os.path.join(get_app_dir(), "settings"))
+    disabled = page_config.get("disabledExtensions", {})
+    if isinstance(disabled, list):
+        disabled = dict.fromkeys(disabled, True)
+    versions = {}
+    for package in ("nbgrader", "jupyterlab", "notebook"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        lab_version, core = core_requirements()
+        compatibility = check_extension_compatibility(installed, lab_version, core)
+    except (ImportError, KeyError, OSError) as error:  # JupyterLab's internals moved: say so
+        compatibility = Check(
+            "front-end compatibility",
+            f"cannot be checked with this JupyterLab ({type(error).__name__}: {error})",
+            "jupyter labextension list  (it marks incompatible extensions)",
+        )
+    return [compatibility, check_known_bad_combinations(installed, disabled, versions)]
+
+
 # --- Kernel and course directory ----------------------------------------------------------------
 
 
@@ -220,6 +338,7 @@ def run_checks(course: Path) -> list[Check]:
     checks.append(check_lab_extension(NBGRADER_LAB, "nbgrader", installed, disabled))
     checks.append(check_nbgrader_server())
     checks.append(check_lab_extension(WIDGETS_LAB, "jupyterlab_widgets", installed, disabled))
+    checks += compatibility_checks()
     checks.append(check_kernel())
     checks.append(check_course_dir(course))
     checks.append(check_grading_sandbox(course))

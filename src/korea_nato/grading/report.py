@@ -24,8 +24,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import integrity, ungradeable
-from .gradebook import GradebookError, check_gradebook, configured_db_url
+from . import integrity, late, lms, ungradeable
+from .gradebook import GradebookError, check_gradebook, configured_db_url, course_config
 
 GRADED = "graded"
 FAILED = "failed to grade"
@@ -258,6 +258,7 @@ def read_report(db_url: str, course: Path) -> Report:
         grades = pd.DataFrame(columns=[*columns, *TEXT_COLUMNS])
     part_columns = sorted(c for c in grades.columns if c.startswith("Part ") or c == OTHER_PART)
     grades = grades[[*columns, *part_columns, *TEXT_COLUMNS]].fillna(dict.fromkeys(TEXT_COLUMNS, ""))
+    grades = late.with_lateness(grades, db_url)  # score after the late penalty; days late, penalty
     return Report(grades=grades, questions=pd.DataFrame(questions))
 
 
@@ -430,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--db-url", help="the gradebook (default: the course's CourseDirectory.db_url)")
     parser.add_argument("--out", type=Path, help="where to write the report (default: COURSE/grade-report)")
+    lms.add_arguments(parser)
     args = parser.parse_args(argv)
     course = args.course_dir.resolve()
     try:
@@ -440,8 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     files = write_report(report, args.out or course / "grade-report")
     print(summary(report))
     print(sandbox_line(course))
+    print(late.policy_text(course_config(course)))
     print("wrote " + ", ".join(str(p) for p in files.values()))
-    return 0
+    return lms.run_from_report(args, report, args.out or course / "grade-report")
 
 
 if __name__ == "__main__":

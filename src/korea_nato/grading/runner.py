@@ -15,17 +15,25 @@ mid-run is graded again, and finished ones are kept (``--force`` re-grades every
 The gradebook is the course's (``CourseDirectory.db_url`` in ``nbgrader_config.py``, by default
 ``gradebook.db``) or ``--db-url``; a SQLite gradebook gets a 30 s lock timeout so concurrent
 writers wait for each other instead of failing.
+
+``--shard K/N`` (K from 0 to N-1) grades only the students of shard K of N: a student's shard is
+fixed by a hash of their id, so N processes on N machines (a Kubernetes Indexed Job, a Slurm
+array) grade disjoint sets against one shared gradebook (PostgreSQL) and course directory, and a
+shard that dies is simply run again. A run shows its progress on stderr (:mod:`.progress`) and
+ends with a summary naming every failed or flagged student and why.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +46,7 @@ from .gradebook import (
     require_assignment,
     with_sqlite_timeout,
 )
+from .progress import ProgressDisplay
 
 KERNEL_PORT_NAMES = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 #: Kernel ports are picked here, below Linux's ephemeral range (32768-60999), where the
@@ -48,6 +57,31 @@ PORT_RANGE = (20000, 32000)
 def submitted_students(course: Path, assignment: str) -> list[str]:
     """Students with a folder ``submitted/<student>/<assignment>``, sorted."""
     return sorted(p.parent.name for p in (course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+# --- Shards of a class, one per machine ---------------------------------------------------------
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` -> ``(K, N)``, with 0 <= K < N; :class:`GradingError` otherwise."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise GradingError(f"--shard takes K/N (e.g. 0/4), got {text!r}") from None
+    if count < 1 or not 0 <= index < count:
+        raise GradingError(f"--shard K/N needs 0 <= K < N (K counts from 0), got {text!r}")
+    return index, count
+
+
+def shard_of(student: str, count: int) -> int:
+    """The shard (0 to ``count`` - 1) of a student: a hash of the id, the same on every machine."""
+    digest = hashlib.sha256(student.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def in_shard(students: list[str], index: int, count: int) -> list[str]:
+    """The students of shard ``index`` of ``count``."""
+    return [s for s in students if shard_of(s, count) == index]
 
 
 # --- Workers -----------------------------------------------------------------------------------
@@ -97,18 +131,21 @@ def autograde_command(assignment: str, exclude: list[str], ports: list[int], db_
     ]
 
 
-def run_chains(course: Path, chains: list[list[list[str]]], log_dir: Path) -> None:
+def run_chains(
+    course: Path, chains: list[list[list[str]]], log_dir: Path, tick=None, name: str = "worker"
+) -> None:
     """Run each chain of commands in ``course``, the chains at once, each one's commands in turn.
 
     A worker's chain holds its ``nbgrader autograde`` call for every assignment, so no worker
-    waits for another between assignments. Output goes to ``log_dir``; an interrupt kills all.
+    waits for another between assignments. Output goes to ``log_dir`` (``NAME-I-STEP.log``);
+    ``tick()`` is called about twice a second while they run; an interrupt kills all.
     """
     running: list[subprocess.Popen] = []
     lock = threading.Lock()
 
     def run(number: int, chain: list[list[str]]) -> None:
         for step, command in enumerate(chain):
-            with (log_dir / f"worker-{number}-{step}.log").open("w") as log:
+            with (log_dir / f"{name}-{number}-{step}.log").open("w") as log:
                 with lock:
                     process = subprocess.Popen(command, cwd=course, stdout=log, stderr=subprocess.STDOUT)
                     running.append(process)
@@ -121,6 +158,8 @@ def run_chains(course: Path, chains: list[list[list[str]]], log_dir: Path) -> No
         for thread in threads:
             while thread.is_alive():
                 thread.join(timeout=0.5)
+                if tick is not None:
+                    tick()
     finally:
         with lock:
             for process in running:
@@ -136,6 +175,8 @@ class GradingResult:
     regraded: list[str] = field(default_factory=list)  # failed once, tried again
     failed: list[str] = field(default_factory=list)  # still unscored after the second try
     logs: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # failed student -> why
+    flags: dict[str, list[str]] = field(default_factory=dict)  # graded student -> integrity findings
 
 
 def grade(
@@ -145,6 +186,11 @@ def grade(
     return grade_all(course, [assignment], workers, force, db_url, say)[assignment]
 
 
+def no_display(total: int):
+    """The default of :func:`grade_all`: no progress display."""
+    return None
+
+
 def grade_all(
     course: Path,
     assignments: list[str],
@@ -152,13 +198,18 @@ def grade_all(
     force: bool = False,
     db_url: str | None = None,
     say=print,
+    shard_spec: tuple[int, int] = (0, 1),
+    display=no_display,
 ) -> dict[str, GradingResult]:
     """Autograde every submission of each assignment, ``workers`` nbgrader processes at a time.
 
+    Only the students of shard ``shard_spec = (K, N)`` are graded (all of them by default).
     Students are dealt into ``workers`` shards per assignment; worker ``i`` grades shard ``i`` of
     every assignment in turn, on kernel ports of its own. Then each student still unscored is
-    graded once more.
+    graded once more. ``display(total)`` makes the progress display (or None for none).
     """
+    from .progress import GradingWatch
+
     course = Path(course).resolve()
     if workers < 1:
         raise GradingError(f"--workers must be at least 1, got {workers}")
@@ -175,8 +226,15 @@ def grade_all(
         bad = [s for s in students if "," in s]
         if bad:
             raise GradingError(f"student ids must not contain commas: {bad}")
+        whole_class = students
+        students = in_shard(students, *shard_spec)
+        if shard_spec[1] > 1:
+            say(
+                f"{assignment}: shard {shard_spec[0]}/{shard_spec[1]} has {len(students)} "
+                f"of {len(whole_class)} submissions"
+            )
         done = set() if force else graded_students(db_url, course, assignment)
-        everyone[assignment] = students
+        everyone[assignment] = whole_class
         results[assignment] = GradingResult(kept=[s for s in students if s in done])
         todo[assignment] = [s for s in students if s not in done]
         kept = results[assignment].kept
@@ -204,7 +262,10 @@ def grade_all(
                 chains[worker].append(command(assignment, mine, worker))
     with tempfile.TemporaryDirectory(prefix="korea-nato-grading-") as logs:
         log_dir = Path(logs)
-        run_chains(course, [chain for chain in chains if chain], log_dir)
+        total = sum(len(students) for students in todo.values())
+        watch = GradingWatch(course, db_url, todo, log_dir, display(total))
+        started = time.monotonic()
+        run_chains(course, [chain for chain in chains if chain], log_dir, tick=watch.poll)
         retry = []
         for assignment, students in todo.items():
             scored = graded_students(db_url, course, assignment)
@@ -213,7 +274,10 @@ def grade_all(
                 say(f"re-grading once: {', '.join(results[assignment].regraded)}")
                 retry.append(command(assignment, results[assignment].regraded, 0))
         if retry:
-            run_chains(course, [retry], log_dir)
+            run_chains(course, [retry], log_dir, tick=watch.poll, name="retry")
+        watch.poll(force=True)
+        if watch.display is not None:
+            watch.display.close()
         error_lines = [
             line
             for log in sorted(log_dir.glob("*.log"))
@@ -227,9 +291,30 @@ def grade_all(
             result = results[assignment]
             result.failed = [s for s in students if s not in scored]
             result.graded = [s for s in students if s in scored]
+            result.reasons = {
+                s: watch.failed.get((s, assignment), "nbgrader left it unscored (see its log)")
+                for s in result.failed
+            }
+            result.flags = {
+                s: watch.flags[(s, assignment)] for s in students if (s, assignment) in watch.flags
+            }
             if result.failed:
                 result.logs = error_lines
+        elapsed = time.monotonic() - started
+        for line in summary_of(results, elapsed):
+            say(line)
     return results
+
+
+def summary_of(results: dict[str, GradingResult], elapsed_s: float) -> list[str]:
+    """:func:`.progress.summary_lines` for the students this run graded."""
+    from .progress import summary_lines
+
+    failed = {(s, a): why for a, r in results.items() for s, why in r.reasons.items()}
+    flags = {(s, a): found for a, r in results.items() for s, found in r.flags.items()}
+    graded = {(s, a) for a, r in results.items() for s in r.graded}
+    total = sum(len(r.graded) + len(r.failed) for r in results.values())
+    return summary_lines(failed, flags, graded, elapsed_s, total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,9 +329,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--db-url", help="the gradebook (default: the course's CourseDirectory.db_url)")
     parser.add_argument("--force", action="store_true", help="re-grade students already graded")
+    parser.add_argument(
+        "--shard",
+        default="0/1",
+        metavar="K/N",
+        help="grade only shard K of N (K from 0 to N-1), e.g. $JOB_COMPLETION_INDEX/4 (default: all)",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "bar", "lines", "none"),
+        default="auto",
+        help="progress on stderr: a bar on a terminal, plain lines in a log (default: auto)",
+    )
     args = parser.parse_args(argv)
+
+    def display(total: int):
+        if args.progress == "none" or not total:
+            return None
+        tty = {"auto": None, "bar": True, "lines": False}[args.progress]
+        return ProgressDisplay(total, sys.stderr, tty=tty)
+
     try:
-        results = grade_all(args.course_dir, args.assignments, args.workers, args.force, args.db_url)
+        shard_spec = parse_shard(args.shard)
+        results = grade_all(
+            args.course_dir, args.assignments, args.workers, args.force, args.db_url,
+            shard_spec=shard_spec, display=display,
+        )
     except (GradebookError, GradingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
