@@ -278,7 +278,12 @@ def choose_places_one_item_at_a_time(quiz, texts_in_order) -> int:
     rows = quiz.locator(".widget-hbox")
     choices = 0
     for place, text in enumerate(texts_in_order):
-        labels = [" ".join(rows.nth(i).locator(".widget-html").inner_text().split()) for i in range(rows.count())]
+        # Under load the rows may still be redrawing after the last move: read them until the item shows.
+        for _ in range(50):
+            labels = [" ".join(rows.nth(i).locator(".widget-html").inner_text().split()) for i in range(rows.count())]
+            if text in labels:
+                break
+            quiz.page.wait_for_timeout(200)
         row = labels.index(text)
         if row != place:
             rows.nth(row).locator("select").select_option(label=str(place + 1))
