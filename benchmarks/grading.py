@@ -5,8 +5,12 @@
 For N fake students x every assignment in ``source/`` (submissions built from the committed
 notebooks: the solution, the untouched release, and half the answers, in turn), it times
 
-- (a) serial: ``nbgrader autograde ASSIGNMENT``, once per assignment;
-- (b) recommended: ``python -m korea_nato.grading ASSIGNMENT... --workers W`` (parallel shards, one call);
+- (a) serial, unsandboxed: ``nbgrader autograde ASSIGNMENT`` with nbgrader's own execution step
+  (what an nbgrader course does by default), once per assignment;
+- (a') serial, sandboxed: the same with the course's ``nbgrader_config.py`` as shipped (bubblewrap
+  kernels, tests that prove they ran); (a') minus (a) is the sandbox's cost per submission;
+- (b) recommended: ``python -m korea_nato.grading ASSIGNMENT... --workers W`` (parallel shards, one
+  call), sandboxed;
 - (c) floor: the same autograded notebooks executed in-process with nbclient, one after another;
 - (d) with ``--shards N``: N processes ``python -m korea_nato.grading ... --shard K/N --workers 1``
   at once against a throw-away PostgreSQL gradebook, as N pods of a Kubernetes Indexed Job would
@@ -154,6 +158,24 @@ def scores(course: Path, db_url: str | None = None) -> dict:
 # --- The three paths ---------------------------------------------------------------------------
 
 
+#: nbgrader 0.9's own autograde steps: appended to a course's config, grading runs unsandboxed.
+UNSANDBOXED = """
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+"""
+
+
+def unsandboxed(course: Path) -> Path:
+    """``course`` with nbgrader's default, unsandboxed execution step."""
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write(UNSANDBOXED)
+    return course
+
+
 def path_serial(course: Path) -> tuple[float, float, bool]:
     total, peak, ok = 0.0, 0.0, True
     for assignment in ASSIGNMENTS:
@@ -293,18 +315,22 @@ def main(argv: list[str] | None = None) -> int:
             f"setting up {args.students} students x {len(ASSIGNMENTS)} assignment(s) {ASSIGNMENTS} ...",
             flush=True,
         )
-        serial, parallel = make_course(tmp / "a"), make_course(tmp / "b")
+        serial, parallel = unsandboxed(make_course(tmp / "a")), make_course(tmp / "b")
+        sandboxed_serial = make_course(tmp / "a-sandboxed")
         submissions = fill(serial, args.students)
         fill(parallel, args.students)
+        fill(sandboxed_serial, args.students)
 
         results = {}
-        print("(a) serial nbgrader autograde ...", flush=True)
-        results["(a) serial nbgrader autograde"] = path_serial(serial)
+        print("(a) serial nbgrader autograde, unsandboxed ...", flush=True)
+        results["(a) serial autograde, unsandboxed"] = path_serial(serial)
+        print("(a') serial nbgrader autograde, sandboxed ...", flush=True)
+        sandboxed = path_serial(sandboxed_serial)
         print(f"(b) korea_nato.grading --workers {args.workers} ...", flush=True)
         results[f"(b) korea_nato.grading, {args.workers} workers"] = path_recommended(parallel, args.workers)
         print("(c) nbclient in-process floor ...", flush=True)
         results["(c) nbclient in-process, serial"] = path_floor(serial)
-        same = scores(serial) == scores(parallel)
+        same = scores(serial) == scores(parallel) == scores(sandboxed_serial)
         cores = {name: 1 for name in results}
         cores[f"(b) korea_nato.grading, {args.workers} workers"] = args.workers
         if args.shards:
@@ -335,10 +361,15 @@ def main(argv: list[str] | None = None) -> int:
     (a, _, _), (b, _, _) = list(results.values())[:2]
     speedup = a / b
     print(
+        f"\n(a') serial autograde, sandboxed: {sandboxed[0]:.1f} s, "
+        f"{sandboxed[0] / submissions:.2f} s/submission; "
+        f"the sandbox costs {(sandboxed[0] - a) / submissions:+.2f} s per submission"
+    )
+    print(
         f"\n(b) vs (a): {speedup:.2f}x faster (target >= {TARGET_SPEEDUP}x): "
         f"{'met' if speedup >= TARGET_SPEEDUP else 'MISSED'}"
     )
-    compared = "(a), (b) and (d)" if args.shards else "(a) and (b)"
+    compared = "(a), (a'), (b) and (d)" if args.shards else "(a), (a') and (b)"
     print(f"{compared} leave the same scores in the gradebook: {'yes' if same else 'NO'}")
     print("\nlesson (headless, nbclient)           seconds")
     for name, seconds in lessons.items():

@@ -22,7 +22,7 @@ REQUIRED = {
     "korea-nato": "0.1",
     "jupyterlab": "4.0",
     "nbgrader": "0.9.2",
-    "pandas": "2.2",
+    "pandas": "2.2.3",
     "ipywidgets": "8.1",
     "matplotlib": "3.8",
 }
