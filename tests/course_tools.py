@@ -61,3 +61,23 @@ def run_module(module: str, *args: str, cwd: Path, timeout: float = 900, **kwarg
         timeout=timeout,
         **kwargs,
     )
+
+
+def graded_class(root: Path, submitted, broken: str, absent: str, hand_graded: str) -> Path:
+    """A graded ps1 class: ``submitted`` from the corpus, one broken notebook, one student who
+    never submitted, and one written answer scored 4 by a grader."""
+    from nbgrader.api import Gradebook
+
+    from assignment_tools import nbgrader, submit
+
+    course = make_course_with_config(root)
+    submit_corpus(course, submitted)
+    submit(course, broken, ASSIGNMENT, BROKEN_NOTEBOOK)
+    nbgrader(course, "autograde", ASSIGNMENT, check=False)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        gradebook.add_student(absent)
+        grade = gradebook.find_grade(PART_D[0], ASSIGNMENT, ASSIGNMENT, hand_graded)
+        grade.manual_score = 4
+        grade.needs_manual_grade = False  # what the formgrader does when a grader saves a score
+        gradebook.db.commit()
+    return course

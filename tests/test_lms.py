@@ -13,14 +13,12 @@ import csv
 import pandas as pd
 import pytest
 
-from assignment_tools import nbgrader, submit
+from assignment_tools import nbgrader
 from course_tools import (
     ASSIGNMENT,
-    BROKEN_NOTEBOOK,
     expected_cells,
-    make_course_with_config,
+    graded_class,
     run_module,
-    submit_corpus,
 )
 from korea_nato.grading import lms
 
@@ -54,18 +52,7 @@ def expected_score(student) -> float:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    from nbgrader.api import Gradebook
-
-    course = make_course_with_config(tmp_path_factory.mktemp("lms"))
-    submit_corpus(course, SUBMITTED)
-    submit(course, BROKEN, ASSIGNMENT, BROKEN_NOTEBOOK)
-    nbgrader(course, "autograde", ASSIGNMENT, check=False)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        gradebook.add_student(ABSENT)
-        grade = gradebook.find_grade("youngest_long_term_driver", ASSIGNMENT, ASSIGNMENT, HAND_GRADED)
-        grade.manual_score = 4
-        grade.needs_manual_grade = False
-        gradebook.db.commit()
+    course = graded_class(tmp_path_factory.mktemp("lms"), SUBMITTED, BROKEN, ABSENT, HAND_GRADED)
     write_roster(course / "roster.csv")
     return course
 

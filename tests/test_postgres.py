@@ -25,20 +25,10 @@ from course_tools import (
     wrote_written_answer,
 )
 from korea_nato import grading
-from postgres_tools import Cluster, free_port, missing_requirement
+from postgres_tools import free_port
 
 pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module")
-def postgres():
-    reason = missing_requirement()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with Cluster() as cluster:
-        yield cluster
 
 
 def pg_course(root, url):

@@ -19,13 +19,11 @@ from PIL import Image
 from assignment_tools import SOURCE, nbgrader, notebook_path, submit
 from course_tools import (
     ASSIGNMENT,
-    BROKEN_NOTEBOOK,
     PARTS,
     expected_cells,
     expected_parts,
-    make_course_with_config,
+    graded_class,
     run_module,
-    submit_corpus,
     wrote_written_answer,
 )
 from korea_nato.grading import report
@@ -43,18 +41,7 @@ def read_csv(path):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    from nbgrader.api import Gradebook
-
-    course = make_course_with_config(tmp_path_factory.mktemp("report"))
-    submit_corpus(course, SUBMITTED)
-    submit(course, BROKEN, ASSIGNMENT, BROKEN_NOTEBOOK)
-    nbgrader(course, "autograde", ASSIGNMENT, check=False)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        gradebook.add_student(ABSENT)
-        grade = gradebook.find_grade("youngest_long_term_driver", ASSIGNMENT, ASSIGNMENT, HAND_GRADED)
-        grade.manual_score = 4
-        grade.needs_manual_grade = False  # what the formgrader does when a grader saves a score
-        gradebook.db.commit()
+    course = graded_class(tmp_path_factory.mktemp("report"), SUBMITTED, BROKEN, ABSENT, HAND_GRADED)
     return course
 
 

@@ -25,22 +25,11 @@ from assignment_tools import gradebook_scores, isolated_env, nbgrader
 from course_tools import ASSIGNMENT, make_course_with_config, run_module, submit_corpus
 from korea_nato import grading
 from korea_nato.grading import runner
-from postgres_tools import Cluster, missing_requirement
 
 SHARD_0 = ["untouched-release", "window-off-by-one", "year-as-day"]
 SHARD_1 = ["part-a-only", "solution", "unsorted-table"]
 STUDENTS = sorted(SHARD_0 + SHARD_1)
 
-
-@pytest.fixture(scope="module")
-def postgres():
-    reason = missing_requirement()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with Cluster() as cluster:
-        yield cluster
 
 
 @pytest.fixture(scope="module")
