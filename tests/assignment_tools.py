@@ -8,7 +8,9 @@ tests: the perfect submission is the release notebook with each solution cell fi
 from __future__ import annotations
 
 import copy
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -166,6 +168,16 @@ def submit(course: Path, student: str, assignment: str, nb, name: str | None = N
         nbformat.write(nb, path)
     (folder / "timestamp.txt").write_text("2026-11-01 12:00:00.000000 UTC")
     return path
+
+
+def page_text(page: Path) -> str:
+    """An HTML page's text as a reader sees it: tags removed and entities decoded.
+
+    Searching the raw HTML is not enough: where a Pygments IPython lexer is installed,
+    nbconvert wraps every token of a code cell in its own ``<span>``, so a leaked line would
+    never match as one string.
+    """
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
 
 
 def gradebook_scores(course: Path, assignment: str) -> dict:

@@ -8,7 +8,6 @@ reports them under its own name and with its own parameters.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import nbformat
@@ -24,6 +23,7 @@ from assignment_tools import (
     gradebook_scores,
     integrity_kinds,
     nbgrader,
+    page_text,
     region,
     submit,
 )
@@ -161,20 +161,20 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
         for student in corpus.feedback_students:
             nbgrader(course, "generate_feedback", assignment, "--student", student)
             (page,) = (course / "feedback" / student / assignment).glob("*.html")
-            html = page.read_text(encoding="utf-8").replace("&quot;", '"').replace("&#39;", "'")
+            text = page_text(page)
             score = sum(expected[student].values())
-            assert f"{score:.1f} / {corpus.total}" in html or f"{score} / {corpus.total}" in html, (
+            assert f"{score:.1f} / {corpus.total}" in text or f"{score} / {corpus.total}" in text, (
                 f"{student}'s feedback lacks its score"
             )
             for secret in corpus.feedback_secrets:
-                assert secret not in html, f"{student}'s feedback shows {secret!r}"
+                assert secret not in text, f"{student}'s feedback shows {secret!r}"
 
     def test_a_submission_that_prints_all_it_can_reach_shows_no_hidden_test_line(course, graded):
         """It prints ``In``, the kernel's source cache and the notebook file, after hidden tests ran."""
         student = "prints-history"
         nbgrader(course, "generate_feedback", assignment, "--student", student)
         (page,) = (course / "feedback" / student / assignment).glob("*.html")
-        text = html.unescape(page.read_text(encoding="utf-8"))
+        text = page_text(page)
         assert "print(In)" in text, "the hostile cell itself is shown, so its output would be too"
         visible = "\n".join(cell.source for path in (course / "release" / assignment).glob("*.ipynb")
                             for cell in nbformat.read(path, as_version=4).cells)

@@ -8,7 +8,6 @@ to check file owners and ``submit`` / ``fetch_feedback`` name the student with `
 from __future__ import annotations
 
 import csv
-import html
 
 import nbformat
 import pytest
@@ -20,6 +19,7 @@ from assignment_tools import (
     nbgrader,
     notebook_path,
     outside_regions,
+    page_text,
     read,
     region,
 )
@@ -83,7 +83,7 @@ def course_run(tmp_path_factory):
 
 def fetched_feedback(folder) -> str:
     (page,) = (folder / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html")
-    return html.unescape(page.read_text(encoding="utf-8"))
+    return page_text(page)
 
 
 def hidden_lines() -> list[str]:

@@ -23,6 +23,7 @@ from assignment_tools import (
     hostile_submissions,
     integrity_kinds,
     nbgrader,
+    page_text,
     solution_code,
     submit,
 )
@@ -222,14 +223,11 @@ def test_extra_cells_and_own_helpers_lose_nothing(graded, course):
 
 def test_feedback_text_shows_no_expected_rating_or_restoration(graded, course):
     """The shared check reads the page's HTML, where highlighting splits code into spans; read its text."""
-    import html
-    import re
-
     secrets = ['"C07": ("supported", "disputed"', '"C03": ("false", [{"E21", "X01"}]', "Seoul not to transfer weapons directly"]
     for student in ("solution", "despin-only-restoration"):
         nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
         (page,) = (course / "feedback" / student / ASSIGNMENT).glob("*.html")
-        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+        text = page_text(page)
         assert "claim_checks" in text, f"{student}'s feedback page lost its notebook text"
         for secret in secrets:
             assert secret not in text, f"{student}'s feedback shows {secret!r}"

@@ -10,8 +10,9 @@ course's ``nbgrader_config.py`` (``c.Execute.kernel_manager_class``, set by
   private empty ``/tmp`` and home (so no IPython profile or startup file survives it), and, of
   the course directory, only the submission's own working folder, writable, with the notebook
   being graded masked (it holds the hidden tests after nbgrader restores them);
-- runs Python isolated (``-I``: no current folder on ``sys.path``, so a ``pandas.py`` beside
-  the notebook is never imported, and no ``PYTHON*`` variables);
+- runs Python isolated (``-I`` and IPython's ``ignore_cwd``: no current folder on
+  ``sys.path``, so a ``pandas.py`` beside the notebook is never imported, and no ``PYTHON*``
+  variables);
 - has limits on memory, CPU time, file size, processes and open files;
 - takes every process it started with it when it ends (its pid namespace dies with it, and
   bubblewrap dies with nbgrader).
@@ -226,10 +227,23 @@ def bwrap_command(
 
 
 def isolated_kernel_cmd(kernel_cmd: list[str]) -> list[str]:
-    """The kernel command with Python isolated (``-I``) when it starts a Python kernel."""
-    if kernel_cmd and Path(kernel_cmd[0]).name.startswith("python") and "-I" not in kernel_cmd[1:2]:
-        return [kernel_cmd[0], "-I", *kernel_cmd[1:]]
-    return kernel_cmd
+    """The kernel command with the current folder kept off ``sys.path`` when it starts Python.
+
+    ``-I`` keeps Python itself from adding it; ``ignore_cwd`` keeps IPython from adding it back
+    (IPython before 9.7 puts ``''`` on ``sys.path`` whatever the interpreter's flags).
+    """
+    if not kernel_cmd or not Path(kernel_cmd[0]).name.startswith("python"):
+        return kernel_cmd
+    command = list(kernel_cmd)
+    if "-I" not in command[1:2]:
+        command.insert(1, "-I")
+    if any("ipykernel" in part for part in command) and IGNORE_CWD not in command:
+        command.append(IGNORE_CWD)
+    return command
+
+
+#: IPython's switch (since 8.0) that keeps the kernel's current folder off ``sys.path``.
+IGNORE_CWD = "--IPKernelApp.ignore_cwd=True"
 
 
 #: cgroup v1 controllers (or the v2 root) where a kernel's processes and memory are capped as a whole.
