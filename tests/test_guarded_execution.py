@@ -110,6 +110,33 @@ def test_a_test_cell_does_not_enter_the_history_or_the_source_cache(tmp_path):
     assert "kn-hidden-constant" not in nb.cells[1].outputs[0].text
 
 
+class CountingGuardedExecute(GuardedExecute):
+    """The guard, counting the probes it sends (each one a round trip to the kernel)."""
+
+    probes = 0
+
+    def _probe(self, *args, **kwargs):
+        type(self).probes += 1
+        return super()._probe(*args, **kwargs)
+
+
+@pytest.mark.slow
+def test_consecutive_tests_share_their_cleanup_and_none_reaches_a_later_cell(tmp_path):
+    snoop = "import linecache\nprint([''.join(e[2]) for e in linecache.cache.values() if len(e) > 2])"
+    nb = graded_notebook(
+        ("test", '"""Check a first secret."""\nFIRST = "kn-first-secret"\nassert FIRST'),
+        ("test", '"""Check a second secret."""\nSECOND = "kn-second-secret"\nassert SECOND'),
+        ("test", '"""Check a third secret."""\nTHIRD = "kn-third-secret"\nassert THIRD'),
+        ("answer", snoop),
+    )
+    run(CountingGuardedExecute, nb, tmp_path)
+    shown = nb.cells[3].outputs[0].text
+    assert all(f"kn-{n}-secret" not in shown for n in ("first", "second", "third")), shown
+    assert errors(nb) == []
+    # one baseline, one probe before each test, and one cleanup only after the last of the run
+    assert CountingGuardedExecute.probes == 1 + 3 + 1
+
+
 @pytest.mark.slow
 def test_output_is_capped_in_bytes_as_it_arrives(tmp_path):
     nb = graded_notebook(

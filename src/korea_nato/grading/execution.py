@@ -17,7 +17,8 @@ a test cell without an error counts as passed. So, for every graded test cell:
    IPython's history (``In``, ``_ih``), so later cells cannot print its source. No token in its
    output and no error means the test did not run to its end: it fails.
 3. **After it**, its source is removed from ``linecache`` and the last traceback is dropped, so
-   no later cell can read the hidden lines or their constants.
+   no later cell can read the hidden lines or their constants. When the next cell to run is
+   another test, the next test's probe does this, saving one round trip to the kernel.
 
 Every cell's output is capped in bytes while it arrives (nbgrader's own limit counts lines, and
 a single 100 MB line passed it).
@@ -130,6 +131,7 @@ class GuardedExecute(Execute):
         self._trusted = trusted_folders()
         self._tampering: list[str] = []
         self._proof: str | None = None
+        self._pending_cleanup: tuple[str, ...] = ()
         return super().preprocess(nb, resources, km)
 
     # --- the probe ---------------------------------------------------------------------------
@@ -175,7 +177,8 @@ class GuardedExecute(Execute):
         if not is_test_cell(cell) or not cell.source.strip():
             return super().preprocess_cell(cell, resources, index)
         if not self._tampering:
-            self._tampering = self._kernel_changes(index, ())
+            cleanup, self._pending_cleanup = self._pending_cleanup, ()
+            self._tampering = self._kernel_changes(index, cleanup)
             if self._tampering:
                 self.log.warning(
                     "Kernel changed by the submission; its tests score 0: %s", "; ".join(self._tampering)
@@ -200,7 +203,11 @@ class GuardedExecute(Execute):
         finally:
             cell.source = original
             self._proof = None
-        self._probe(index, (source_hash(sent),), full=False)
+        if self._next_code_cell_is_a_test(index):
+            # No student code runs before the next test's probe: it does this cleanup too.
+            self._pending_cleanup = (source_hash(sent),)
+        else:
+            self._probe(index, (source_hash(sent),), full=False)
         if not _take_proof(cell, nonce) and not any(o.get("output_type") == "error" for o in cell.outputs):
             cell.outputs.append(
                 error_output(
@@ -210,6 +217,12 @@ class GuardedExecute(Execute):
                 )
             )
         return cell, self.resources
+
+    def _next_code_cell_is_a_test(self, index: int) -> bool:
+        for cell in self.nb.cells[index + 1 :]:
+            if cell.cell_type == "code":
+                return is_test_cell(cell) and bool(cell.source.strip())
+        return False
 
     def execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._cell_bytes = 0
