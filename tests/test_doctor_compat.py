@@ -87,7 +87,7 @@ def test_plugins_disabled_under_nbgrader_old_names_are_named_with_the_new_ones(j
 def test_nbgrader_older_than_0_9_with_jupyterlab_4_is_a_known_bad_combination():
     check = doctor.check_known_bad_combinations({}, {}, {"nbgrader": "0.8.5", "jupyterlab": "4.2.0"})
     assert not check.ok and "nbgrader 0.8.5 predates JupyterLab 4" in check.found
-    assert check.fix == 'python -m pip install -U "nbgrader>=0.9.2"'
+    assert check.fix == 'python -m pip install -U "nbgrader>=0.9.4"'
 
 
 @pytest.mark.slow
@@ -98,3 +98,19 @@ def test_jupyterlab_itself_agrees_the_fake_extension_is_incompatible(jupyter_hom
     )
     text = listing.stdout + listing.stderr
     assert "incompatible with the current version of jupyterlab:\n        fake-lab3-menu" in text, text
+
+
+def test_the_doctor_requires_the_same_lowest_versions_as_the_package():
+    """``korea-nato doctor``'s minimums are pyproject.toml's lower bounds (which CI tests)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    lower = {}
+    for line in metadata.requires("korea-nato") or []:
+        requirement = Requirement(line)
+        if requirement.marker is None:
+            for spec in requirement.specifier:
+                if spec.operator == ">=":
+                    lower[requirement.name] = spec.version
+    assert {name: version for name, version in doctor.REQUIRED.items() if name != "korea-nato"} == lower

@@ -17,12 +17,14 @@ from assignment_tools import (
     REPO,
     SOLUTION_MARKERS,
     SOURCE,
+    build_submission,
     nbgrader,
     nbgrader_meta,
     notebook_path,
     outside_regions,
     read,
     region,
+    submit,
 )
 
 pytestmark = pytest.mark.slow
@@ -52,6 +54,30 @@ def test_release_equals_a_fresh_generate_assignment(assignment, course):
 def test_source_notebook_passes_all_its_tests(assignment, course):
     result = nbgrader(course, "validate", str(notebook_path(course / "source", assignment)))
     assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_model_solution_scores_full_marks_when_autograded_as_instructors_grade(assignment, course):
+    """Through the course's own grading (sandboxed kernel, guarded tests), not ``validate``.
+
+    CI runs this under the lowest pandas, nbgrader, JupyterLab and IPython allowed as well:
+    the guard must not take an installed library's compiled code for a student's.
+    """
+    from nbgrader.api import Gradebook
+
+    submit(course, "model-solution", assignment, build_submission(assignment))
+    nbgrader(course, "autograde", assignment, "--student", "model-solution", "--force")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(assignment, "model-solution")
+        autograded = {
+            grade.name: (grade.auto_score, grade.max_score)
+            for notebook in submission.notebooks
+            for grade in notebook.grades
+            if grade.auto_score is not None
+        }
+    assert autograded, f"{assignment} has no autograded cell"
+    lost = sorted(name for name, (score, most) in autograded.items() if score != most)
+    assert lost == [], f"the model solution of {assignment} lost points in {lost}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

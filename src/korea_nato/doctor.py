@@ -20,11 +20,13 @@ from pathlib import Path
 #: distribution -> minimum version (as in pyproject.toml)
 REQUIRED = {
     "korea-nato": "0.1",
-    "jupyterlab": "4.0",
-    "nbgrader": "0.9.2",
+    "jupyterlab": "4.2",
+    "nbgrader": "0.9.4",
     "pandas": "2.2.3",
     "ipywidgets": "8.1",
     "matplotlib": "3.8",
+    "tqdm": "4.66",
+    "ipython": "8.10",
 }
 MIN_PYTHON = (3, 10)
 NBGRADER_LAB = "@jupyter/nbgrader"
@@ -189,7 +191,7 @@ def check_known_bad_combinations(
         (lab and Version(lab) >= Version("4")) or (notebook and Version(notebook) >= Version("7"))
     ):
         problems.append(f"nbgrader {nbgrader} predates JupyterLab 4 / Notebook 7: its menus do not load")
-        fixes.append('python -m pip install -U "nbgrader>=0.9.2"')
+        fixes.append('python -m pip install -U "nbgrader>=0.9.4"')
     if OLD_NBGRADER_LAB in installed and NBGRADER_LAB in installed:
         folder = installed[OLD_NBGRADER_LAB].get("ext_path", "its labextensions folder")
         problems.append(

@@ -60,6 +60,13 @@ def _kn_probe(nonce, test_hashes, full=True):
             )
         )
         mark = "main:" if owner == "__main__" else ""
+        if code is not None and "cython" in type(func).__name__:
+            # A compiled (Cython) function's code names the .pyx file where the wheel was built
+            # (pandas 2.2.3: "/project/pandas/_libs/..."): its module's own file is where it is.
+            module = sys.modules.get(getattr(func, "__module__", None) or "")
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str):
+                return mark + file
         if code is not None:
             return mark + code.co_filename
         if type(func).__name__ in {
