@@ -75,11 +75,11 @@ def question_text(question: dict) -> str:
 #    markdown cell just above it (lessons-common item 2).
 # ---------------------------------------------------------------------------------------------
 
-#: Capitalised words that are ordinary English at the start of a sentence, not names.
+#: Capitalised words that are ordinary English at the start of a sentence (or "True or false:"), not names.
 COMMON_WORDS = set(
     "A An And As At After All Also Before Both But By Each Every First For From He His How If In "
     "Is It Its Most No None Not Of On One Only Or So Some That The Their Then There These They This "
-    "Those To Two Three Four Five Was Were What When Which Who Why With Yes".split()
+    "Those To Two Three Four Five True False Was Were What When Which Who Why With Yes".split()
 )
 YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 NAME = re.compile(r"\b[A-Z][A-Za-z0-9-]*[A-Za-z0-9]|\b[A-Z]\b")
@@ -108,7 +108,7 @@ def cues_of(text: str) -> set[str]:
 def cue_in(question: dict, cell_text: str) -> str | None:
     """The first piece of the question's key found in ``cell_text``, or None."""
     for key in key_texts(question):
-        if normalised(key) in normalised(cell_text):
+        if re.search(rf"(?<!\w){re.escape(normalised(key))}(?!\w)", normalised(cell_text)):
             return key
         for cue in sorted(cues_of(key)):
             if re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", cell_text):
@@ -276,7 +276,8 @@ def test_the_student_texts_cover_lessons_banks_release_and_the_study_package():
 
 # ---------------------------------------------------------------------------------------------
 # 4. Every numbered section has a student action: a "### Try it" or "### Predict" markdown cell
-#    with a folded solution (lessons-common item 1).
+#    with a folded solution (lessons-common item 1). A Predict, or a written Try it, has a markdown
+#    cell below it for the student's answer; a coding Try it has a code cell and a self-check.
 # ---------------------------------------------------------------------------------------------
 
 NUMBERED_SECTION = re.compile(r"## \d+\.")
@@ -308,12 +309,12 @@ def sections_without_action(notebook) -> list[str]:
             cell, following = notebook.cells[i], indices[indices.index(i) + 1 :]
             if not SOLUTION.search(cell.source):
                 problems.append(f"{heading!r} cell {i}: the solution is not folded in <details><summary>Solution")
-            elif cell.source.startswith("### Try it"):
+            elif cell.source.startswith("### Try it") and following and notebook.cells[following[0]].cell_type == "code":
                 later = " ".join(notebook.cells[j].source for j in following if notebook.cells[j].cell_type == "code")
-                if not following or "✓" not in later or "Not yet" not in later:
-                    problems.append(f"{heading!r} cell {i}: a Try it needs a code cell and a self-check below it")
+                if "✓" not in later or "Not yet" not in later:
+                    problems.append(f"{heading!r} cell {i}: a coding Try it needs a self-check cell below it")
             elif not following or notebook.cells[following[0]].cell_type != "markdown":
-                problems.append(f"{heading!r} cell {i}: a Predict needs a markdown cell below it for the prediction")
+                problems.append(f"{heading!r} cell {i}: a Predict or written Try it needs a markdown cell below it")
     return problems
 
 
