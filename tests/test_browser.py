@@ -171,7 +171,7 @@ def test_lesson_01_quizzes_give_feedback_and_update_the_score_panel(open_lesson,
     author = notebook.quiz("author")
     labels = [" ".join(label.split()) for label in author.get_by_role("radio").evaluate_all(
         "radios => radios.map(r => r.closest('label').textContent)")]
-    right = next(i for i, label in enumerate(labels) if label.startswith("Ramon Pacheco Pardo"))
+    right = next(i for i, label in enumerate(labels) if label.startswith("It turns one scholar's signed opinion piece"))
     author.get_by_role("radio").first.focus()
     keys = notebook.page.keyboard
     for _ in range(right):
@@ -234,17 +234,17 @@ def test_lesson_03_classification_quiz_marks_each_misplaced_driver(open_lesson):
     quiz.scroll_into_view_if_needed()
     # A student who reads "long-term" into every reason but the invasion itself.
     for row in quiz.locator(".kn-classify-row").all():
-        label = "short-term" if "(S1)" in row.inner_text() else "long-term"
+        label = "short-term" if "international law" in row.inner_text() else "long-term"
         row.get_by_label(label, exact=True).check()
     shown = check(quiz, "Partly right: 5 of 6.")
     assert "The Taiwan worry sits inside the paragraph on the invasion" in shown
-    assert "(L3)" not in shown, "feedback names only the misplaced item"
+    assert "another long-term driver" not in shown, "feedback names only the misplaced item"
     notebook.screenshot("horizon-of-each-driver-partly-right", quiz)
 
-    quiz.locator(".kn-classify-row", has_text="(S2)").get_by_label("short-term", exact=True).check()
+    quiz.locator(".kn-classify-row", has_text="Taiwan").get_by_label("short-term", exact=True).check()
     shown = check(quiz, "Correct.")
     assert "Explanation. S1 and S2 are short-term" in shown
-    panel_shows(notebook, "Solved: 1 of 5 questions, 0 of them on the first try.", "To revisit (1):")
+    panel_shows(notebook, "Solved: 1 of 7 questions, 0 of them on the first try.", "To revisit (1):")
 
 
 @pytest.mark.slow
