@@ -250,7 +250,7 @@ def test_lesson_03_classification_quiz_marks_each_misplaced_driver(open_lesson):
 @pytest.mark.slow
 def test_lesson_04_renders_the_timeline_figure_with_its_text_description(open_lesson):
     notebook = open_lesson("04-events-in-time", "lab")
-    figure = notebook.page.locator('img[alt^="Events the op-ed relies on, by driver."]')
+    figure = notebook.page.locator("""img[alt^="Events by driver: the op-ed's evidence and 1 later event."]""")
     figure.scroll_into_view_if_needed()
     figure.wait_for(state="visible")
     width, height = figure.evaluate("img => [img.naturalWidth, img.naturalHeight]")

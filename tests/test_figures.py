@@ -69,6 +69,20 @@ def test_timeline_is_titled_labelled_and_described(events):
     assert "dashed line marks the op-ed's publication, Nov 2022" in text
 
 
+def test_timeline_title_and_description_count_events_after_the_op_ed_apart(events):
+    fig = timeline(events, published="2022-11-08")
+    assert fig.get_suptitle() == "Events by driver: the op-ed's evidence and 1 later event"
+    assert "Nov 2022; 1 event to its right came after it." in describe(fig)
+
+
+def test_timeline_of_events_before_the_op_ed_says_the_op_ed_relies_on_them(events):
+    before = events[events["date"] <= pd.Timestamp("2022-11-08")]
+    fig = timeline(before, published="2022-11-08")
+    assert fig.get_suptitle() == "Events the op-ed relies on, by driver"
+    assert "came after it" not in describe(fig)
+    assert timeline(events).get_suptitle() == "Events by driver"
+
+
 def test_timeline_has_one_labelled_row_per_driver_with_its_horizon(events):
     overview = timeline(events).axes[0]
     labels = [tick.get_text() for tick in overview.get_yticklabels()]
@@ -76,7 +90,7 @@ def test_timeline_has_one_labelled_row_per_driver_with_its_horizon(events):
         "S1 Russia's invasion of Ukraine (short-term)",
         "L1 A global US-Korea alliance (long-term)",
         "L3 Shared values (long-term)",
-        "T The thesis: the mission to NATO (thesis)",
+        "T The partnership itself (thesis)",
     ]
 
 

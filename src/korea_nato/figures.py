@@ -71,7 +71,7 @@ _VERDICT_STYLE = {
 def _driver_table() -> dict[str, tuple[str, str]]:
     """Map each driver code to (name, horizon); ``T`` is the thesis itself."""
     table = {row.driver_id: (row.name, row.horizon) for row in drivers().itertuples(index=False)}
-    table["T"] = ("The thesis: the mission to NATO", "thesis")
+    table["T"] = ("The partnership itself", "thesis")
     return table
 
 
@@ -118,6 +118,15 @@ def _length(days: int) -> str:
 _FIRST_DAY_NOTE = (
     " Dates known only to the year or the month are drawn on the first day of that year or month."
 )
+
+
+def _timeline_title(published: pd.Timestamp | None, later: int) -> str:
+    """Name what the timeline plots: events after the op-ed are not evidence it relies on."""
+    if published is None:
+        return "Events by driver"
+    if later == 0:
+        return "Events the op-ed relies on, by driver"
+    return f"Events by driver: the op-ed's evidence and {_count(later, 'later event')}"
 
 
 def _finish(fig: Figure, description: str) -> Figure:
@@ -192,7 +201,8 @@ def timeline(events: pd.DataFrame, *, published: pd.Timestamp | str | None = Non
             ha="right",
             fontsize=9,
         )
-    fig.suptitle("Events the op-ed relies on, by driver", fontsize=13, fontweight="bold")
+    later = 0 if published is None else int((dated["date"] > published).sum())
+    fig.suptitle(_timeline_title(published, later), fontsize=13, fontweight="bold")
 
     in_zoom = dated[dated["date"] >= zoom_start]
     per_driver = "; ".join(
@@ -209,7 +219,8 @@ def timeline(events: pd.DataFrame, *, published: pd.Timestamp | str | None = Non
         f"By driver: {per_driver}."
     )
     if published is not None:
-        description += f" A dashed line marks the op-ed's publication, {_month(published)}."
+        description += f" A dashed line marks the op-ed's publication, {_month(published)}"
+        description += f"; {_count(later, 'event')} to its right came after it." if later else "."
     description += _FIRST_DAY_NOTE
     return _finish(fig, description)
 
