@@ -231,3 +231,27 @@ def test_a_grader_sees_the_mark_scheme_beside_the_answer_enters_points_and_a_com
         grade = gradebook.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, GRADED_IN_BROWSER)
         assert (grade.manual_score, grade.needs_manual_grade) == (3, False)
         assert gradebook.find_comment(WRITTEN, ASSIGNMENT, ASSIGNMENT, GRADED_IN_BROWSER).manual_comment == comment
+
+
+# ---------------------------------------------------------------------------------------------
+# The guide's re-grading commands (docs/instructor-guide.md, section 3)
+# ---------------------------------------------------------------------------------------------
+
+
+def hand_grade(course, student):
+    with Gradebook(db(course)) as gradebook:
+        grade = gradebook.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, student)
+        return grade.manual_score, grade.needs_manual_grade
+
+
+@pytest.mark.slow
+def test_regrading_one_student_with_student_leaves_the_others_hand_grades_alone(tmp_path, course):
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy)
+    assert hand_grade(copy, HAND_GRADED) == (4, False)
+    nbgrader(copy, "autograde", ASSIGNMENT, "--student", WAITING, "--force")
+    assert hand_grade(copy, HAND_GRADED) == (4, False)  # not flagged again
+    # Re-grading the hand-graded student keeps the grader's score but flags it for a second look;
+    # the formgrader's "Resolve" button clears the flag (the browser test's page has it).
+    nbgrader(copy, "autograde", ASSIGNMENT, "--student", HAND_GRADED, "--force")
+    assert hand_grade(copy, HAND_GRADED) == (4, True)
