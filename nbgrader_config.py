@@ -51,13 +51,29 @@ c.SandboxKernelManager.open_files_limit = 256
 # hidden tests and remove any hidden line that a student's code printed elsewhere, then shorten the tracebacks of cells
 # with hidden tests (a traceback prints the lines around a failure, hidden ones too), then
 # remove the hidden lines themselves, then nbgrader's usual steps.
+# The first step refuses a student whose written answer still waits for a grader (naming the
+# student and the cells), so that no "0.0 / 4.0" for an unread answer reaches anyone;
+# `--ProvisionalGrades.allow=True` generates it anyway, marked "Provisional feedback".
 c.GenerateFeedback.preprocessors = [
+    "korea_nato.grading.provisional.RefuseProvisionalFeedback",
     "korea_nato.grading.feedback.RedactHiddenTests",
     "korea_nato.grading.feedback.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# `nbgrader release_feedback` releases nothing while a student in feedback/ still waits for a
+# grader, or while a page generated as provisional is out of date; it names them. The same
+# `--ProvisionalGrades.allow=True` releases provisional feedback on purpose.
+c.ExchangeFactory.release_feedback = "korea_nato.grading.provisional.CheckedReleaseFeedback"
+
+# --- Grading in the formgrader ---------------------------------------------------------------
+# nbgrader shows the grader only the student's answer. This step of the formgrader's page puts
+# each written answer's model answer and mark scheme (read from source/ when the page opens)
+# right below it, marked "graders only". It does nothing in any other export: the mark scheme
+# never reaches autograded/, release/ or the students' feedback.
+c.HTMLExporter.preprocessors = ["korea_nato.grading.markscheme.ShowMarkScheme"]
 
 # --- Late work -------------------------------------------------------------------------------
 # The syllabus's late policy, applied while autograding by nbgrader's AssignLatePenalties step

@@ -25,6 +25,8 @@ ASSIGNMENTS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir() and not p.na
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+#: The flag that lets feedback be generated (and released) while a written answer waits for a grader.
+PROVISIONAL = "--ProvisionalGrades.allow=True"
 
 
 def notebook_path(folder: Path, assignment: str) -> Path:

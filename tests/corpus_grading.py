@@ -17,6 +17,7 @@ from assignment_tools import (
     EXTRA_FILES,
     HIDDEN_MARKERS,
     HOSTILE_FINDINGS,
+    PROVISIONAL,
     UNGRADEABLE,
     build_submission,
     failed_students,
@@ -159,7 +160,7 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
 
     def test_feedback_shows_scores_but_no_hidden_test(course, graded):
         for student in corpus.feedback_students:
-            nbgrader(course, "generate_feedback", assignment, "--student", student)
+            nbgrader(course, "generate_feedback", assignment, "--student", student, PROVISIONAL)
             (page,) = (course / "feedback" / student / assignment).glob("*.html")
             text = page_text(page)
             score = sum(expected[student].values())
@@ -172,7 +173,7 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
     def test_a_submission_that_prints_all_it_can_reach_shows_no_hidden_test_line(course, graded):
         """It prints ``In``, the kernel's source cache and the notebook file, after hidden tests ran."""
         student = "prints-history"
-        nbgrader(course, "generate_feedback", assignment, "--student", student)
+        nbgrader(course, "generate_feedback", assignment, "--student", student, PROVISIONAL)
         (page,) = (course / "feedback" / student / assignment).glob("*.html")
         text = page_text(page)
         assert "print(In)" in text, "the hostile cell itself is shown, so its output would be too"

@@ -14,6 +14,7 @@ import pytest
 
 from assignment_tools import (
     HIDDEN_MARKERS,
+    PROVISIONAL,
     SOURCE,
     build_submission,
     nbgrader,
@@ -71,8 +72,8 @@ def course_run(tmp_path_factory):
     nbgrader(course, "collect", ASSIGNMENT)
     collected = sorted(p.parent.name for p in (course / "submitted").glob(f"*/{ASSIGNMENT}"))
     nbgrader(course, "autograde", ASSIGNMENT)
-    nbgrader(course, "generate_feedback", ASSIGNMENT)
-    nbgrader(course, "release_feedback", ASSIGNMENT)
+    nbgrader(course, "generate_feedback", ASSIGNMENT, PROVISIONAL)  # nobody hand-graded Part D here
+    nbgrader(course, "release_feedback", ASSIGNMENT, PROVISIONAL)
     for student, folder in folders.items():
         nbgrader(folder, "fetch_feedback", ASSIGNMENT, f"--student={student}")
     nbgrader(course, "export")

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 from assignment_tools import (
+    PROVISIONAL,
     build_submission,
     gradebook_scores,
     hostile_submissions,
@@ -225,7 +226,7 @@ def test_feedback_text_shows_no_expected_rating_or_restoration(graded, course):
     """The shared check reads the page's HTML, where highlighting splits code into spans; read its text."""
     secrets = ['"C07": ("supported", "disputed"', '"C03": ("false", [{"E21", "X01"}]', "Seoul not to transfer weapons directly"]
     for student in ("solution", "despin-only-restoration"):
-        nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
+        nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", student, "--force", PROVISIONAL)
         (page,) = (course / "feedback" / student / ASSIGNMENT).glob("*.html")
         text = page_text(page)
         assert "claim_checks" in text, f"{student}'s feedback page lost its notebook text"
