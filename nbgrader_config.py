@@ -48,16 +48,26 @@ c.SandboxKernelManager.open_files_limit = 256
 
 # --- Feedback --------------------------------------------------------------------------------
 # nbgrader's feedback shows hidden tests by default. First keep only the errors of cells with
-# hidden tests and remove any hidden line that a student's code printed elsewhere, then shorten the tracebacks of cells
-# with hidden tests (a traceback prints the lines around a failure, hidden ones too), then
-# remove the hidden lines themselves, then nbgrader's usual steps.
+# hidden tests and remove any hidden line that a student's code printed elsewhere, then name
+# each test cell by what it checks (its docstring), then turn each failed test's traceback into
+# a sentence (the check and its message, or the error the student's own code raised and the line
+# of their cell; a traceback prints the lines around a failure, hidden ones too), then remove the
+# hidden lines themselves, then nbgrader's usual steps.
 c.GenerateFeedback.preprocessors = [
     "korea_nato.grading.feedback.RedactHiddenTests",
-    "korea_nato.grading.feedback.HideHiddenTestTracebacks",
+    "korea_nato.grading.feedback.NameChecks",
+    "korea_nato.grading.feedback.ExplainTestFailures",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# The feedback page: nbgrader's own, with each check listed by what it checks instead of "Test
+# cell" (korea_nato/grading/templates/korea_nato_feedback extends nbgrader's template).
+from korea_nato.grading.feedback import TEMPLATE_FILE, TEMPLATE_NAME, template_dirs  # noqa: E402
+
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.template_file = TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = template_dirs()
 
 # --- Late work -------------------------------------------------------------------------------
 # The syllabus's late policy, applied while autograding by nbgrader's AssignLatePenalties step
