@@ -57,7 +57,7 @@ c.GenerateFeedback.preprocessors = [
     "korea_nato.grading.feedback.RedactHiddenTests",
     "korea_nato.grading.feedback.NameChecks",
     "korea_nato.grading.feedback.ExplainTestFailures",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "korea_nato.grading.feedback.ClearHiddenTests",  # nbgrader's, without a config warning
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from nbconvert.filters import strip_ansi
+from nbgrader import preprocessors as nbgrader_preprocessors
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
@@ -33,6 +34,10 @@ NAME_ERROR = re.compile(r"name '(\w+)' is not defined")
 #: A message made of words: at least three words of letters, not a bare value such as ``['E09', ...]``.
 WORDS = re.compile(r"[A-Za-z]{2,}")
 FAILED = "\u2717"  # the cross a student sees beside a failed check
+#: nbgrader's default for its preprocessors (nbgrader.preprocessors.base).
+DISPLAY_DATA_PRIORITY = [
+    "text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png", "image/jpeg", "text/plain"
+]
 
 
 def template_dirs() -> list[str]:
@@ -51,9 +56,14 @@ class CoursePreprocessor(NbGraderPreprocessor):
     option `display_data_priority` not recognized" on every feedback run.
     """
 
-    display_data_priority = List(
-        ["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png", "image/jpeg", "text/plain"]
-    ).tag(config=True)
+    display_data_priority = List(DISPLAY_DATA_PRIORITY).tag(config=True)
+
+
+class ClearHiddenTests(nbgrader_preprocessors.ClearHiddenTests):
+    """nbgrader's ``ClearHiddenTests``, without its "Config option `display_data_priority` not
+    recognized" warning on every feedback run (see :class:`CoursePreprocessor`)."""
+
+    display_data_priority = List(DISPLAY_DATA_PRIORITY).tag(config=True)
 
 
 def is_test_cell(cell) -> bool:
@@ -150,7 +160,7 @@ class ExplainTestFailures(CoursePreprocessor):
             where = f"your cell `{name}`" if name else "one of your cells"
             error = f"{ename}: {evalue}" if evalue else ename
             if ename == "NotImplementedError" and line.startswith("raise NotImplementedError"):
-                return [f"{FAILED} {check}: {where} is not answered yet (it still raises NotImplementedError)."]
+                return [f"{FAILED} {check}: {where} is not answered yet (it raises NotImplementedError)."]
             return [
                 f"{FAILED} {check}: your code raised {error}",
                 f"  in {where} (In [{answer.execution_count}]), line {line_number}: {line}",
