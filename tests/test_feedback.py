@@ -132,3 +132,18 @@ def warnings_of(cls) -> list[str]:
 def test_the_modules_preprocessors_raise_no_config_warning(cls):
     assert warnings_of(NbgraderClearHiddenTests), "nbgrader's own step warns: the check can see a warning"
     assert warnings_of(cls) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "sentence"),
+    [
+        ("2 of 6 dates the grader wrote got the wrong date or precision", True),
+        ("events should be sorted by date, earliest first", True),
+        ("['E09', 'E10', 'E19']", False),
+        ("('E09', 3)", False),
+        ("42", False),
+        ("", False),
+    ],
+)
+def test_a_sentence_is_told_from_a_bare_value(message, sentence):
+    assert feedback.is_sentence(message) is sentence

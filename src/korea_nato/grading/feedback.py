@@ -97,9 +97,10 @@ class NameChecks(CoursePreprocessor):
 
 
 def is_sentence(message: str) -> bool:
-    """A message a student can read: words, not a bare value (``['E09', 'E10']``, ``42``, ``''``)."""
+    """A message a student can read: words ("2 of 6 dates ... got the wrong date"), not a bare
+    value (``['E09', 'E10']``, ``42``, ``''``)."""
     text = message.strip()
-    return len(WORDS.findall(text)) >= 3 and text[:1] not in "[({'\"0123456789-"
+    return len(WORDS.findall(text)) >= 3 and text[:1] not in "[({'\""
 
 
 class ExplainTestFailures(CoursePreprocessor):

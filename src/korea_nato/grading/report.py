@@ -530,7 +530,7 @@ def summary(report: Report) -> str:
         scored = rows[rows["status"].isin(ATTEMPTED) & rows["score"].notna()]
         mean = (
             f"mean {scored['score'].mean():.1f} / {rows['max_score'].iloc[0]:g}, "
-            f"median {figures.median:.1f}% of the points ({figures.title})"
+            f"median {figures.median:.1f}% of the points"
             if len(scored)
             else "no scores"
         )
