@@ -139,6 +139,8 @@ def test_the_modules_preprocessors_raise_no_config_warning(cls):
     [
         ("2 of 6 dates the grader wrote got the wrong date or precision", True),
         ("events should be sorted by date, earliest first", True),
+        ("'1979' names a year, not a day, so its precision is 'year'", True),
+        ("'E09 E10 E19 and more'", False),
         ("['E09', 'E10', 'E19']", False),
         ("('E09', 3)", False),
         ("42", False),

@@ -14,6 +14,7 @@ nbgrader's feedback steps:
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -100,7 +101,13 @@ def is_sentence(message: str) -> bool:
     """A message a student can read: words ("2 of 6 dates ... got the wrong date"), not a bare
     value (``['E09', 'E10']``, ``42``, ``''``)."""
     text = message.strip()
-    return len(WORDS.findall(text)) >= 3 and text[:1] not in "[({'\""
+    if len(WORDS.findall(text)) < 3 or text[:1] in "[({":
+        return False
+    try:  # a quoted value ("'E09 E10 E19'") is a value; "'1979' names a year, ..." is a sentence
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return True
+    return False
 
 
 class ExplainTestFailures(CoursePreprocessor):
