@@ -48,20 +48,30 @@ c.SandboxKernelManager.open_files_limit = 256
 
 # --- Feedback --------------------------------------------------------------------------------
 # nbgrader's feedback shows hidden tests by default. First keep only the errors of cells with
-# hidden tests and remove any hidden line that a student's code printed elsewhere, then shorten the tracebacks of cells
-# with hidden tests (a traceback prints the lines around a failure, hidden ones too), then
-# remove the hidden lines themselves, then nbgrader's usual steps.
+# hidden tests and remove any hidden line that a student's code printed elsewhere, then name
+# each test cell by what it checks (its docstring), then turn each failed test's traceback into
+# a sentence (the check and its message, or the error the student's own code raised and the line
+# of their cell; a traceback prints the lines around a failure, hidden ones too), then remove the
+# hidden lines themselves, then nbgrader's usual steps.
 # The first step refuses a student whose written answer still waits for a grader (naming the
 # student and the cells), so that no "0.0 / 4.0" for an unread answer reaches anyone;
 # `--ProvisionalGrades.allow=True` generates it anyway, marked "Provisional feedback".
 c.GenerateFeedback.preprocessors = [
     "korea_nato.grading.provisional.RefuseProvisionalFeedback",
     "korea_nato.grading.feedback.RedactHiddenTests",
-    "korea_nato.grading.feedback.HideHiddenTestTracebacks",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "korea_nato.grading.feedback.NameChecks",
+    "korea_nato.grading.feedback.ExplainTestFailures",
+    "korea_nato.grading.feedback.ClearHiddenTests",  # nbgrader's, without a config warning
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# The feedback page: nbgrader's own, with each check listed by what it checks instead of "Test
+# cell" (korea_nato/grading/templates/korea_nato_feedback extends nbgrader's template).
+from korea_nato.grading.feedback import TEMPLATE_FILE, TEMPLATE_NAME, template_dirs  # noqa: E402
+
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.template_file = TEMPLATE_FILE
+c.HTMLExporter.extra_template_basedirs = template_dirs()
 
 # `nbgrader release_feedback` releases nothing while a student in feedback/ still waits for a
 # grader, or while a page generated as provisional is out of date; it names them. The same

@@ -186,7 +186,67 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
         assert secrets, "the assignment has hidden tests to keep secret"
         assert sorted(line for line in secrets if line in text) == []
 
+    def test_every_failed_check_is_named_and_explained_in_words(course, graded):
+        """For each test cell, a graded submission that fails it (an honest mistake where there is
+        one): its feedback lists the check by its docstring with its score, and a line ``✗ <check>:``
+        says in words what went wrong; no hidden-test line the student cannot see shows."""
+        checks = test_cell_checks(course / "source" / assignment)
+        failing = failing_submissions(expected, corpus.honest)
+        secrets = hidden_test_lines(course / "source" / assignment)
+        pages = {}
+        for student in sorted({failing[cell] for cell in checks}):
+            nbgrader(course, "generate_feedback", assignment, "--student", student, "--force")
+            (page,) = (course / "feedback" / student / assignment).glob("*.html")
+            pages[student] = page_text(page)
+        for cell, check in checks.items():
+            student = failing[cell]
+            text = pages[student]
+            assert f"{check} (Score: 0.0 / {float(corpus.points[cell])})" in text, (
+                f"{student}'s feedback does not list the check of {cell} by name: {check!r}"
+            )
+            lines = [line.strip() for line in text.splitlines() if line.strip().startswith(f"\u2717 {check}:")]
+            assert lines, f"{student}'s feedback does not explain why {cell} failed"
+            explanation = lines[0].removeprefix(f"\u2717 {check}:").strip()
+            assert explanation != "this check failed." and len(explanation.split()) >= 4, (
+                f"{cell}'s failure is not explained in words: {explanation!r}"
+            )
+            assert "Test cell" not in text
+        seen = "\n".join(
+            cell.source
+            for student in pages
+            for folder in (course / "release" / assignment, course / "submitted" / student / assignment)
+            for path in folder.glob("*.ipynb")
+            for cell in nbformat.read(path, as_version=4).cells
+        )
+        for student, text in pages.items():
+            shown = sorted(line for line in secrets if line not in seen and line in text)
+            assert shown == [], f"{student}'s feedback shows hidden-test lines"
+
     return {name: value for name, value in locals().items() if name == "graded" or name.startswith("test_")}
+
+
+def test_cell_checks(folder) -> dict[str, str]:
+    """``{grade id: first line of its docstring}`` for every test cell of ``folder``'s notebooks."""
+    checks = {}
+    for path in folder.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                first = cell.source.splitlines()[0].strip()
+                assert first.startswith('"""'), f"the test cell {meta['grade_id']} has no docstring"
+                checks[meta["grade_id"]] = first.strip('"').strip()
+    return checks
+
+
+def failing_submissions(expected: dict, honest: dict) -> dict[str, str]:
+    """``{test cell: a student who scores 0 on it}``, honest mistakes first, the untouched release last."""
+    order = sorted(expected, key=lambda s: (s not in honest, s == "untouched-release", s))
+    failing = {}
+    for student in order:
+        for cell, score in expected[student].items():
+            if score == 0 and cell not in failing:
+                failing[cell] = student
+    return failing
 
 
 def hidden_test_lines(folder) -> set[str]:

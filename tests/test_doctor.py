@@ -43,13 +43,65 @@ def run_doctor(*args, cwd):
 
 @pytest.mark.slow
 def test_a_ready_installation_passes_every_check_and_shows_the_versions(tmp_path, jupyter_home):
-    result = run_doctor("--course-dir", str(tmp_path), cwd=tmp_path)
+    course = course_with(tmp_path)
+    result = run_doctor("--course-dir", str(course), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == "ready."
     for package in ("korea-nato", "jupyterlab", "nbgrader", "pandas", "ipywidgets", "matplotlib"):
         assert ["ok", package, metadata.version(package)] in [line.split() for line in lines]
     assert any(line.startswith("ok") and "imports korea_nato" in line for line in lines)
+    assert any(line.startswith("ok") and "nbgrader and alembic on PATH" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_outside_a_course_the_doctor_fails_and_says_where_to_run_it(tmp_path, jupyter_home):
+    result = run_doctor(cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    (problem,) = [i for i, line in enumerate(lines) if line.startswith("PROBLEM")]
+    assert lines[problem].split()[1:3] == ["course", "directory"]
+    assert f"{tmp_path} is not a course directory: it has no nbgrader_config.py" in lines[problem]
+    assert "korea-nato doctor --student" in lines[problem + 1]
+
+
+@pytest.mark.slow
+def test_a_student_machine_needs_no_course(tmp_path, jupyter_home):
+    result = run_doctor("--student", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "ready."
+    assert "alembic" not in result.stdout and "grading sandbox" not in result.stdout
+
+
+def test_without_alembic_on_path_the_doctor_fails_with_the_fix(tmp_path, monkeypatch):
+    """nbgrader starts ``alembic`` from PATH to open a gradebook: a PATH without it is a problem."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: nothing can be found
+    check = doctor.check_console_scripts()
+    assert not check.ok
+    assert check.found.startswith("not on PATH: nbgrader, alembic")
+    scripts = Path(sys.executable).parent
+    if (scripts / "alembic").exists():  # installed, just not on PATH: the fix puts it there
+        assert str(scripts) in check.fix
+
+
+def test_with_nbgrader_and_alembic_on_path_the_check_asks_alembic_as_nbgrader_does(monkeypatch):
+    scripts = Path(sys.executable).parent
+    if not (scripts / "alembic").exists():
+        pytest.skip("alembic is installed elsewhere than beside this Python")
+    monkeypatch.setenv("PATH", f"{scripts}:/usr/bin:/bin")
+    check = doctor.check_console_scripts()
+    assert check.ok, check.found
+    assert f"({scripts / 'alembic'}; gradebook schema " in check.found
+
+
+def test_an_alembic_that_fails_is_a_problem(tmp_path, monkeypatch):
+    fake = tmp_path / "alembic"
+    fake.write_text("#!/bin/sh\necho 'broken install' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    (tmp_path / "nbgrader").symlink_to(fake)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    check = doctor.check_console_scripts()
+    assert not check.ok and check.found.startswith(f"alembic ({fake}) fails as nbgrader runs it")
 
 
 @pytest.mark.slow
@@ -120,7 +172,7 @@ def doctor_kernel_folder(tmp_path, monkeypatch):
 
 
 def test_the_course_directory_must_be_a_writable_folder(tmp_path, monkeypatch):
-    assert doctor.check_course_dir(tmp_path).ok
+    assert doctor.check_course_dir(tmp_path, student=True).ok
     a_file = tmp_path / "notes.txt"
     a_file.write_text("")
     assert doctor.check_course_dir(a_file).found == f"{a_file} is not a directory"
@@ -129,7 +181,7 @@ def test_the_course_directory_must_be_a_writable_folder(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(doctor.tempfile, "NamedTemporaryFile", refuse)
-    check = doctor.check_course_dir(tmp_path)
+    check = doctor.check_course_dir(tmp_path, student=True)
     assert check.found == f"{tmp_path} is not writable (Permission denied)"
     assert check.fix.startswith(f"chmod u+w {tmp_path}")
 
@@ -187,6 +239,12 @@ def test_a_course_config_without_the_sandbox_is_a_problem(tmp_path):
     check = doctor.check_grading_sandbox(course)
     assert check.found == "this course's nbgrader_config.py runs kernels unsandboxed"
     assert "GuardedExecute" in check.fix
+
+
+def test_a_folder_without_nbgrader_config_is_not_a_course(tmp_path):
+    check = doctor.check_course_dir(tmp_path)
+    assert not check.ok and "has no nbgrader_config.py" in check.found
+    assert doctor.check_course_dir(course_with(tmp_path)).ok
 
 
 def test_outside_a_course_the_sandbox_is_not_checked(tmp_path):

@@ -19,6 +19,7 @@ from course_tools import (
     make_course_with_config,
     run_module,
     submit_corpus,
+    wrote_written_answer,
 )
 from korea_nato import grading
 from test_ps1_grading import CORPUS
@@ -72,6 +73,17 @@ def test_a_broken_submission_is_regraded_once_then_named_in_an_error(serial_and_
     assert f"error: could not grade {BROKEN}" in parallel_run.stderr
     assert f"graded {len(CORPUS)}, kept 0, failed 1" in parallel_run.stdout
     assert graded == set(CORPUS)
+    assert f"  {BROKEN}: not graded (" in parallel_run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", CORPUS)
+def test_grading_ends_with_each_students_score_and_what_waits_for_a_grader(student, serial_and_parallel):
+    parallel_run = serial_and_parallel[1]
+    (line,) = [line for line in parallel_run.stdout.splitlines() if line.startswith(f"  {student}: ")]
+    score = f"  {student}: {sum(expected_cells(student).values()):g} / 22"
+    waiting = ", 4 point(s) wait for a grader (written answers)" if wrote_written_answer(student) else ""
+    assert line == score + waiting
 
 
 @pytest.mark.slow

@@ -36,9 +36,11 @@ def graded(tmp_path_factory):
 
 
 def summary_block(stdout: str) -> list[str]:
+    """From ``summary:`` up to the per-assignment counts and per-student scores that follow it."""
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("summary:"))
-    return lines[start:]
+    end = next((i for i, line in enumerate(lines) if i > start and ": graded " in line), len(lines))
+    return lines[start:end]
 
 
 @pytest.mark.slow

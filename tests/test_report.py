@@ -19,6 +19,7 @@ from PIL import Image
 from assignment_tools import SOURCE, nbgrader, notebook_path, submit
 from course_tools import (
     ASSIGNMENT,
+    PART_D,
     PARTS,
     expected_cells,
     expected_parts,
@@ -27,7 +28,7 @@ from course_tools import (
     wrote_written_answer,
 )
 from korea_nato.grading import report
-from test_ps1_grading import POINTS
+from test_ps1_grading import CORPUS, POINTS
 
 SUBMITTED = ["solution", "untouched-release", "part-a-only", "year-as-day", "unsorted-table"]
 BROKEN, ABSENT = "fake-broken-notebook", "fake-never-submitted"
@@ -53,11 +54,31 @@ def written(course):
     return result, course / "out"
 
 
+#: The answer cell each test cell of ps1 checks (the cell above it in the notebook).
+ANSWER_CELL = {
+    **dict.fromkeys(PARTS["Part A"], "parse_date"),
+    **dict.fromkeys(PARTS["Part B"], "build_event_table"),
+    "events_per_driver_counts": "events_per_driver",
+    "driver_evidence_span_dates": "driver_evidence_span",
+    "first_six_months_events": "first_six_months",
+}
+
+
+def attempted(student, question):
+    """Whether the corpus filled in the answer cells of ``question`` (else they are as released)."""
+    how = CORPUS[student][0]
+    if question == PART_D[0]:
+        return wrote_written_answer(student)
+    return "answered" not in how or ANSWER_CELL[question] in how["answered"]
+
+
 def expected_status(student):
     if student == BROKEN:
         return report.FAILED
     if student == ABSENT:
         return report.MISSING
+    if not any(attempted(student, q) for q in [*POINTS, *PART_D]):
+        return report.NOT_ATTEMPTED
     if wrote_written_answer(student) and student != HAND_GRADED:
         return report.NEEDS_MANUAL
     return report.GRADED
@@ -97,19 +118,31 @@ def test_no_points_are_shown_for_a_failed_or_missing_submission(written):
     assert rows[BROKEN]["detail"]  # nbgrader's reason, or the integrity scan's
 
 
+def expected_shares():
+    """``{question: share of full marks}`` among the students who attempted each test cell."""
+    shares = {}
+    for question, points in POINTS.items():
+        tried = [s for s in SUBMITTED if attempted(s, question)]
+        shares[question] = round(sum(expected_cells(s)[question] == points for s in tried) / len(tried), 3)
+    return shares
+
+
 @pytest.mark.slow
-def test_difficulty_is_the_share_of_scored_students_with_full_marks(written):
+def test_difficulty_is_the_share_of_attempting_students_with_full_marks(written):
     rows = {r["question"]: r for r in read_csv(written[1] / "difficulty.csv")}
     assert set(rows) == set(POINTS) | {"youngest_long_term_driver"}
-    for question, points in POINTS.items():
-        full = [s for s in SUBMITTED if expected_cells(s)[question] == points]
-        assert int(rows[question]["students_scored"]) == len(SUBMITTED), question
-        assert float(rows[question]["share_full_marks"]) == round(len(full) / len(SUBMITTED), 3), question
-    # The written answer counts only where it has a score: hand-graded, or left blank (0 from nbgrader).
-    scored = [s for s in SUBMITTED if s == HAND_GRADED or not wrote_written_answer(s)]
+    for question, share in expected_shares().items():
+        tried = [s for s in SUBMITTED if attempted(s, question)]
+        assert int(rows[question]["students_scored"]) == len(tried), question
+        assert int(rows[question]["not_attempted"]) == len(SUBMITTED) - len(tried), question
+        assert float(rows[question]["share_full_marks"]) == share, question
+    # The written answer counts only where it has a score: here only the hand-graded one. A blank
+    # one is not attempted (not a wrong answer); a written one waiting for a grader is neither.
     written_answer = rows["youngest_long_term_driver"]
-    assert (written_answer["part"], int(written_answer["students_scored"])) == ("Part D", len(scored))
-    assert float(written_answer["share_full_marks"]) == round(1 / len(scored), 3)
+    blank = [s for s in SUBMITTED if not wrote_written_answer(s)]
+    assert (written_answer["part"], int(written_answer["students_scored"])) == ("Part D", 1)
+    assert int(written_answer["not_attempted"]) == len(blank)
+    assert float(written_answer["share_full_marks"]) == 1.0
 
 
 @pytest.mark.slow
@@ -136,10 +169,12 @@ def test_charts_are_readable_pngs(name, written):
 @pytest.mark.slow
 def test_the_summary_names_statuses_and_the_hardest_questions(written):
     stdout = written[0].stdout
-    assert f"{ASSIGNMENT}: 3 graded, 2 needs manual grading, 1 failed to grade, 1 missing" in stdout
-    # Only the hand-graded one of the three scored written answers has full marks: the hardest question.
+    assert (
+        f"{ASSIGNMENT}: 2 graded, 2 needs manual grading, 1 not attempted, 1 failed to grade, 1 missing" in stdout
+    )
     hard = [line.strip() for line in stdout.splitlines() if line.strip().startswith("hard:")]
-    assert hard[0] == "hard: youngest_long_term_driver (Part D): 33% full marks"
+    hardest = min(expected_shares().values())
+    assert hard[0].endswith(f"): {100 * hardest:.0f}% full marks"), hard
 
 
 @pytest.mark.slow

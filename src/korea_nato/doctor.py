@@ -2,14 +2,18 @@
 
 It checks the versions of Python and the packages the module needs, whether JupyterLab will
 load nbgrader's and ipywidgets' front-end extensions, whether a ``python3`` kernel can import
-``korea_nato``, whether the course directory (``.`` or ``--course-dir``) is writable, and, in a
-course directory, whether grading will run each kernel in the bubblewrap sandbox. Every
-problem is printed with the command that fixes it; the exit status is 1 if there is any.
+``korea_nato``, that the course directory (``.`` or ``--course-dir``) is one (its
+``nbgrader_config.py`` is there) and writable, that the console scripts nbgrader runs
+(``nbgrader``, and ``alembic``, which nbgrader starts to create the gradebook) are on ``PATH``
+and work, and whether grading will run each kernel in the bubblewrap sandbox. With ``--student``
+(a student's machine) only the install and a writable folder are checked. Every problem is
+printed with the command that fixes it; the exit status is 1 if there is any.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -298,7 +302,8 @@ def check_kernel(timeout: float = KERNEL_TIMEOUT_S) -> Check:
     )
 
 
-def check_course_dir(course: Path) -> Check:
+def check_course_dir(course: Path, student: bool = False) -> Check:
+    """The folder exists and is writable, and (unless ``student``) holds ``nbgrader_config.py``."""
     name = "course directory"
     if not course.exists():
         return Check(name, f"{course} does not exist", f"mkdir -p {course}  (or pass --course-dir)")
@@ -313,10 +318,67 @@ def check_course_dir(course: Path) -> Check:
             f"{course} is not writable ({error.strerror})",
             f"chmod u+w {course}, or work in a folder you own and pass --course-dir",
         )
-    kind = (
-        "an nbgrader course (nbgrader_config.py)" if (course / "nbgrader_config.py").is_file() else "a folder"
+    if (course / "nbgrader_config.py").is_file():
+        return Check(name, f"{course} is writable, an nbgrader course (nbgrader_config.py)")
+    if student:
+        return Check(name, f"{course} is writable, a folder")
+    return Check(
+        name,
+        f"{course} is not a course directory: it has no nbgrader_config.py, so nbgrader run here would "
+        "use none of the course's settings (course id, grading sandbox, feedback steps)",
+        "cd into the course directory (your copy of the repository, beside nbgrader_config.py) or pass "
+        "--course-dir DIR; on a student's machine run `korea-nato doctor --student`",
     )
-    return Check(name, f"{course} is writable, {kind}")
+
+
+#: Console scripts nbgrader needs on PATH: ``nbgrader`` itself, and ``alembic``, which nbgrader
+#: runs (``alembic -c ... heads`` / ``upgrade``) every time it opens or creates a gradebook.
+NBGRADER_SCRIPTS = ("nbgrader", "alembic")
+
+
+def path_fix(script: str) -> str:
+    """How to put ``script`` on PATH: this Python's scripts folder if it has it, else install it."""
+    folder = Path(sys.executable).parent
+    if (folder / script).exists():
+        activate = folder / "activate"
+        how = f"source {activate}" if activate.exists() else f'export PATH="{folder}:$PATH"'
+        return f"{how}  (this Python's scripts folder, {folder}, is not on PATH)"
+    package = "alembic" if script == "alembic" else "nbgrader"
+    return f"{sys.executable} -m pip install {package}  (then open a new shell)"
+
+
+def alembic_head() -> str:
+    """The gradebook schema's newest revision, asked of ``alembic`` as nbgrader asks it."""
+    try:
+        from nbgrader.api import get_alembic_version
+    except ImportError:  # an nbgrader without it: at least run alembic from PATH
+        result = subprocess.run(
+            ["alembic", "--version"], capture_output=True, text=True, timeout=60, check=True
+        )
+        return result.stdout.strip()
+    return get_alembic_version()
+
+
+def check_console_scripts() -> Check:
+    """``nbgrader`` and ``alembic`` on PATH, and alembic answering as nbgrader calls it."""
+    name = "nbgrader's commands"
+    missing = [script for script in NBGRADER_SCRIPTS if shutil.which(script) is None]
+    if missing:
+        return Check(
+            name,
+            f"not on PATH: {', '.join(missing)} (nbgrader starts alembic to open the gradebook, so "
+            "grading would crash)",
+            "; ".join(path_fix(script) for script in missing),
+        )
+    try:
+        head = alembic_head()
+    except (OSError, subprocess.SubprocessError) as error:
+        return Check(
+            name,
+            f"alembic ({shutil.which('alembic')}) fails as nbgrader runs it: {error}",
+            f"{sys.executable} -m pip install --force-reinstall alembic",
+        )
+    return Check(name, f"nbgrader and alembic on PATH ({shutil.which('alembic')}; gradebook schema {head})")
 
 
 def check_grading_sandbox(course: Path) -> Check:
@@ -333,7 +395,7 @@ def check_grading_sandbox(course: Path) -> Check:
 # --- Running it --------------------------------------------------------------------------------
 
 
-def run_checks(course: Path) -> list[Check]:
+def run_checks(course: Path, student: bool = False) -> list[Check]:
     checks = [check_python()]
     checks += [check_package(name, minimum) for name, minimum in REQUIRED.items()]
     installed, disabled = lab_extensions()
@@ -342,8 +404,10 @@ def run_checks(course: Path) -> list[Check]:
     checks.append(check_lab_extension(WIDGETS_LAB, "jupyterlab_widgets", installed, disabled))
     checks += compatibility_checks()
     checks.append(check_kernel())
-    checks.append(check_course_dir(course))
-    checks.append(check_grading_sandbox(course))
+    checks.append(check_course_dir(course, student))
+    if not student:
+        checks.append(check_console_scripts())
+        checks.append(check_grading_sandbox(course))
     return checks
 
 
@@ -366,8 +430,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--course-dir", type=Path, default=Path.cwd(), help="the folder you work in (default: .)"
     )
+    parser.add_argument(
+        "--student",
+        action="store_true",
+        help="a student's machine: check the install and a writable folder, not a course or grading",
+    )
     args = parser.parse_args(argv)
-    checks = run_checks(args.course_dir.resolve())
+    checks = run_checks(args.course_dir.resolve(), args.student)
     print(render(checks))
     return 0 if all(check.ok for check in checks) else 1
 

@@ -134,6 +134,23 @@ def graded_students(db_url: str, course: Path, assignment: str) -> set[str]:
     return graded
 
 
+def submission_scores(db_url: str, assignment: str, students) -> dict[str, tuple[float, float, float]]:
+    """``{student: (score, max score, points still waiting for a grader)}`` of each submission."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    scores = {}
+    with Gradebook(db_url) as gradebook:
+        for student in students:
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            grades = [grade for nb in submission.notebooks for grade in nb.grades]
+            waiting = sum(grade.max_score for grade in grades if grade.needs_manual_grade)
+            scores[student] = (submission.score, submission.max_score, waiting)
+    return scores
+
+
 def require_assignment(db_url: str, assignment: str) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 

@@ -9,8 +9,13 @@ to ``grade-report/``:
   a submission nbgrader could not grade a ``reason`` and ``what_to_do`` (see :mod:`.ungradeable`);
 - ``lms_grades.csv``: student id, assignment, score, max score and status, for a learning
   management system's grade import (the score is empty when there is nothing to grade);
-- ``difficulty.csv``: per question, the share of graded students with full marks;
+- ``difficulty.csv``: per question, the students scored on it, those with full marks and their
+  share, and apart from them the students who did not attempt it (its answer cells left as released);
 - ``score_histogram.png`` and ``question_difficulty.png``: the same at a glance.
+
+A submission whose every answer cell is still as released is ``not attempted`` (its score, 0, still
+goes to the LMS), not a graded 0; a question whose answer cells are as released is counted as not
+attempted, not as wrong.
 
 The gradebook is the course's (``CourseDirectory.db_url``, by default ``gradebook.db``) or
 ``--db-url``; a missing, unreachable or foreign database is a one-line error and exit status 1.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +38,12 @@ FAILED = "failed to grade"
 MISSING = "missing"
 NEEDS_MANUAL = "needs manual grading"
 INTEGRITY = "integrity flag"
-STATUSES = (GRADED, NEEDS_MANUAL, INTEGRITY, FAILED, MISSING)
+NOT_ATTEMPTED = "not attempted"
+STATUSES = (GRADED, NEEDS_MANUAL, INTEGRITY, NOT_ATTEMPTED, FAILED, MISSING)
 #: Statuses whose submission has scores worth counting (a failed one has none).
-SCORED = (GRADED, NEEDS_MANUAL, INTEGRITY)
+SCORED = (GRADED, NEEDS_MANUAL, INTEGRITY, NOT_ATTEMPTED)
+#: Statuses of the submissions a score chart or mean describes (not attempted ones are told apart).
+ATTEMPTED = (GRADED, NEEDS_MANUAL, INTEGRITY)
 
 PART_HEADING = re.compile(r"^#{1,6}\s+Part\s+([A-Za-z0-9]+)\b")
 OTHER_PART = "Other"
@@ -70,6 +79,67 @@ def parts_of_assignment(course: Path, assignment: str) -> dict[tuple[str, str], 
         for grade_id, part in parts_of_notebook(nbformat.read(path, as_version=4)).items():
             parts[(path.stem, grade_id)] = part
     return parts
+
+
+# --- What a student attempted ------------------------------------------------------------------
+
+
+def answer_cells_of_notebook(nb) -> dict[str, list[str]]:
+    """``{grade_id: [grade ids of its answer cells]}`` for every graded cell of a notebook.
+
+    A test cell checks the run of answer (solution) cells above it, back to the previous test
+    cell's run; a graded answer cell (a written answer) is its own answer.
+    """
+    answers_of, run, run_closed = {}, [], False
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            continue
+        if meta.get("solution"):
+            if run_closed:
+                run, run_closed = [], False
+            run.append(grade_id)
+            if meta.get("grade"):
+                answers_of[grade_id] = [grade_id]
+        elif meta.get("grade"):
+            answers_of[grade_id] = list(run)
+            run_closed = True
+    return answers_of
+
+
+def sources_by_grade_id(path: Path) -> dict[str, str]:
+    """``{grade_id: source}`` of a notebook's nbgrader cells; empty if it cannot be read."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # an unreadable notebook is reported elsewhere; here it just tells nothing
+        return {}
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source.strip()
+        for cell in nb.cells
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    }
+
+
+def attempted_questions(course: Path, student: str, assignment: str) -> dict[tuple[str, str], bool]:
+    """``{(notebook, grade_id): attempted}``: False where every answer cell of the question is
+    exactly as released. Questions whose release or submission cannot be read are left out."""
+    import nbformat
+
+    attempted = {}
+    for release_path in sorted((course / "release" / assignment).glob("*.ipynb")):
+        submitted = sources_by_grade_id(course / "submitted" / student / assignment / release_path.name)
+        released = sources_by_grade_id(release_path)
+        if not submitted or not released:
+            continue
+        answers_of = answer_cells_of_notebook(nbformat.read(release_path, as_version=4))
+        for grade_id, answers in answers_of.items():
+            if not answers or any(a not in submitted or a not in released for a in answers):
+                continue  # nothing to compare: the question counts as attempted
+            attempted[(release_path.stem, grade_id)] = any(submitted[a] != released[a] for a in answers)
+    return attempted
 
 
 # --- Integrity ---------------------------------------------------------------------------------
@@ -162,12 +232,14 @@ class Report:
         return self.grades[LMS_COLUMNS].copy()
 
 
-def submission_status(submission, findings: list[str]) -> str:
+def submission_status(submission, findings: list[str], attempted: dict | None = None) -> str:
     code = [g for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"]
     if code and all(g.auto_score is None and g.manual_score is None for g in code):
         return FAILED
     if findings:
         return INTEGRITY
+    if attempted and not any(attempted.values()):
+        return NOT_ATTEMPTED
     if submission.needs_manual_grade:
         return NEEDS_MANUAL
     return GRADED
@@ -205,7 +277,8 @@ def read_report(db_url: str, course: Path) -> Report:
                     continue
                 scanned, failure = scan_findings(course, student, assignment.name)
                 findings = [failure] if failure else finding_lines(scanned)
-                status = submission_status(submission, findings)
+                attempted = attempted_questions(course, student, assignment.name)
+                status = submission_status(submission, findings, attempted)
                 reasons = []
                 points = dict.fromkeys(part_names, 0.0)
                 for notebook in submission.notebooks:
@@ -223,6 +296,7 @@ def read_report(db_url: str, course: Path) -> Report:
                                 "student_id": student,
                                 "score": grade.score if scored else None,
                                 "status": status,
+                                "attempted": attempted.get((notebook.name, grade.name), True),
                             }
                         )
                 if status == FAILED:  # nothing was scored: no points rather than zeros
@@ -250,6 +324,7 @@ def read_report(db_url: str, course: Path) -> Report:
                             "student_id": None,
                             "score": None,
                             "status": MISSING,
+                            "attempted": False,
                         }
                     )
     columns = ["student_id", "assignment", "status", "score", "max_score"]
@@ -262,38 +337,88 @@ def read_report(db_url: str, course: Path) -> Report:
     return Report(grades=grades, questions=pd.DataFrame(questions))
 
 
+DIFFICULTY_COLUMNS = [
+    "assignment",
+    "notebook",
+    "question",
+    "part",
+    "max_score",
+    "students_scored",
+    "full_marks",
+    "not_attempted",
+    "share_full_marks",
+]
+
+
 def difficulty(report: Report):
-    """Per question: points, students graded on it, and the share of them with full marks."""
+    """Per question: points, the students who attempted it and were scored, those of them with
+    full marks and their share, and apart from them the students who did not attempt it."""
     import pandas as pd
 
     q = report.questions
     if q.empty:
-        return pd.DataFrame(
-            columns=[
-                "assignment",
-                "notebook",
-                "question",
-                "part",
-                "max_score",
-                "students_scored",
-                "full_marks",
-                "share_full_marks",
-            ]
-        )
-    counted = q["status"].isin(SCORED) & q["score"].notna()
-    q = q.assign(students_scored=counted, full_marks=counted & (q["score"] >= q["max_score"]))
+        return pd.DataFrame(columns=DIFFICULTY_COLUMNS)
+    attempted = q["attempted"] if "attempted" in q else pd.Series(True, index=q.index)
+    submitted = q["status"].isin(SCORED)
+    counted = submitted & attempted.astype(bool) & q["score"].notna()
+    q = q.assign(
+        students_scored=counted,
+        full_marks=counted & (q["score"] >= q["max_score"]),
+        not_attempted=submitted & ~attempted.astype(bool),
+    )
     table = (
         q.groupby(["assignment", "notebook", "question", "part", "max_score"], sort=False)[
-            ["students_scored", "full_marks"]
+            ["students_scored", "full_marks", "not_attempted"]
         ]
         .sum()
         .reset_index()
     )
     share = table["full_marks"] / table["students_scored"].where(table["students_scored"] > 0)
-    return table.assign(share_full_marks=share.round(3))
+    return table.assign(share_full_marks=share.round(3))[DIFFICULTY_COLUMNS]
 
 
 # --- Charts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScoreFigures:
+    """What one assignment's score chart shows: the percentages drawn, their median, and counts."""
+
+    percent: list[float]
+    median: float | None
+    graded: int
+    needs_grading: int
+    not_attempted: int
+    missing_or_failed: int
+
+    @property
+    def title(self) -> str:
+        shown = len(self.percent)
+        if self.needs_grading:
+            what = (
+                f"{shown} submissions ({self.graded} fully graded, {self.needs_grading} with written "
+                "answers still to grade, counted 0 for now)"
+            )
+        else:
+            what = f"{shown} graded submission{'s' if shown != 1 else ''}"
+        notes = [f"{self.not_attempted} not attempted"] if self.not_attempted else []
+        notes += [f"{self.missing_or_failed} missing or failed"] if self.missing_or_failed else []
+        return f"scores of {what}" + (f"; not shown: {', '.join(notes)}" if notes else "")
+
+
+def score_figures(grades, assignment: str) -> ScoreFigures:
+    """The figures of ``assignment``'s score chart, from the report's grades table."""
+    rows = grades[grades["assignment"] == assignment]
+    shown = rows[rows["status"].isin(ATTEMPTED) & rows["score"].notna()]
+    percent = [float(p) for p in (100 * shown["score"] / shown["max_score"]).tolist()]
+    return ScoreFigures(
+        percent=percent,
+        median=statistics.median(percent) if percent else None,
+        graded=int((shown["status"] != NEEDS_MANUAL).sum()),
+        needs_grading=int((shown["status"] == NEEDS_MANUAL).sum()),
+        not_attempted=int((rows["status"] == NOT_ATTEMPTED).sum()),
+        missing_or_failed=int(rows["status"].isin([FAILED, MISSING]).sum()),
+    )
 
 
 def plot_histogram(report: Report, path: Path) -> None:
@@ -306,17 +431,14 @@ def plot_histogram(report: Report, path: Path) -> None:
     assignments = sorted(report.grades["assignment"].unique()) or ["(no assignments)"]
     fig, axes = plt.subplots(len(assignments), 1, figsize=(8, 3.6 * len(assignments)), squeeze=False)
     for ax, assignment in zip(axes[:, 0], assignments, strict=True):
-        rows = report.grades[report.grades["assignment"] == assignment]
-        scored = rows[rows["status"].isin(SCORED)]
-        percent = (100 * scored["score"] / scored["max_score"]).tolist()
-        ax.hist(percent, bins=range(0, 101, 10), color="#4C72B0", edgecolor="white")
-        if percent:
-            median = sorted(percent)[len(percent) // 2]
-            ax.axvline(median, color="#C44E52", linestyle="--", label=f"median {median:.0f}%")
+        figures = score_figures(report.grades, assignment)
+        ax.hist(figures.percent, bins=range(0, 101, 10), color="#4C72B0", edgecolor="white")
+        if figures.median is not None:
+            ax.axvline(
+                figures.median, color="#C44E52", linestyle="--", label=f"median {figures.median:.1f}%"
+            )
             ax.legend(loc="upper left")
-        left_out = rows["status"].isin([FAILED, MISSING]).sum()
-        note = f"; {left_out} missing or failed not shown" if left_out else ""
-        ax.set_title(f"{assignment}: scores of {len(percent)} graded submissions{note}")
+        ax.set_title(f"{assignment}: {figures.title}", fontsize=9, wrap=True)
         ax.set_xlabel("Score (% of the assignment's points; written answers count once graded)")
         ax.set_ylabel("Students")
         ax.set_xlim(0, 100)
@@ -324,6 +446,20 @@ def plot_histogram(report: Report, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def difficulty_label(row) -> str:
+    """The text beside a question's bar: ``50% (2 of 4); 1 not attempted``."""
+    share = row.share_full_marks
+    if share != share:  # NaN: nobody scored on it
+        text = "not graded yet" if not row.not_attempted else "nobody attempted it"
+    else:
+        text = f"{100 * share:.0f}% ({row.full_marks} of {row.students_scored})"
+    if row.not_attempted and share == share:
+        text += f"; {row.not_attempted} not attempted"
+    elif row.not_attempted:
+        text += f" ({row.not_attempted} not attempted)"
+    return text
 
 
 def plot_difficulty(table, path: Path) -> None:
@@ -345,15 +481,11 @@ def plot_difficulty(table, path: Path) -> None:
         labels = [f"{r.question} ({r.part}, {r.max_score:g} pt)" for r in rows.itertuples()]
         values = (100 * rows["share_full_marks"].fillna(0)).tolist()
         ax.barh(labels, values, color=[colours(parts.index(p) % 10) for p in rows["part"]])
-        counts = zip(
-            values, rows["share_full_marks"], rows["full_marks"], rows["students_scored"], strict=True
-        )
-        for y, (value, share, full, scored) in enumerate(counts):
-            text = "not graded yet" if share != share else f"{value:.0f}% ({full} of {scored})"  # NaN: none
-            ax.text(min(value, 100) + 1, y, text, va="center", fontsize=8)
+        for y, row in enumerate(rows.itertuples()):
+            ax.text(min(values[y], 100) + 1, y, difficulty_label(row), va="center", fontsize=8)
         ax.set_xlim(0, 120)
         ax.set_xticks(range(0, 101, 20))
-        ax.set_xlabel("Students with full marks (%)")
+        ax.set_xlabel("Students with full marks (% of those who attempted it and were scored)")
         ax.set_title(f"{assignment}: which questions were hard (short bar = hard)")
         ax.tick_params(axis="y", labelsize=8)
     fig.tight_layout()
@@ -394,9 +526,11 @@ def summary(report: Report) -> str:
     for assignment, rows in report.grades.groupby("assignment"):
         counts = rows["status"].value_counts()
         status_text = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
-        scored = rows[rows["status"].isin(SCORED)]
+        figures = score_figures(report.grades, assignment)
+        scored = rows[rows["status"].isin(ATTEMPTED) & rows["score"].notna()]
         mean = (
-            f"mean {scored['score'].mean():.1f} / {rows['max_score'].iloc[0]:g}"
+            f"mean {scored['score'].mean():.1f} / {rows['max_score'].iloc[0]:g}, "
+            f"median {figures.median:.1f}% of the points"
             if len(scored)
             else "no scores"
         )

@@ -44,6 +44,7 @@ from .gradebook import (
     configured_db_url,
     graded_students,
     require_assignment,
+    submission_scores,
     with_sqlite_timeout,
 )
 from .progress import ProgressDisplay
@@ -317,6 +318,21 @@ def summary_of(results: dict[str, GradingResult], elapsed_s: float) -> list[str]
     return summary_lines(failed, flags, graded, elapsed_s, total)
 
 
+def student_lines(db_url: str, assignment: str, result: GradingResult) -> list[str]:
+    """One line per student of a run: the score, points still waiting for a grader, or the failure."""
+    scores = submission_scores(db_url, assignment, [*result.graded, *result.kept])
+    lines = []
+    for student in sorted({*result.graded, *result.kept, *result.failed}):
+        if student in result.failed or student not in scores:
+            lines.append(f"  {student}: not graded ({result.reasons.get(student, 'see the errors below')})")
+            continue
+        score, max_score, waiting = scores[student]
+        note = f", {waiting:g} point(s) wait for a grader (written answers)" if waiting else ""
+        kept = " (kept from an earlier run)" if student in result.kept else ""
+        lines.append(f"  {student}: {score:g} / {max_score:g}{note}{kept}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m korea_nato.grading",
@@ -359,10 +375,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     failed = []
+    db_url = args.db_url or configured_db_url(args.course_dir.resolve())
     for assignment, result in results.items():
         print(
             f"{assignment}: graded {len(result.graded)}, kept {len(result.kept)}, failed {len(result.failed)}"
         )
+        for line in student_lines(db_url, assignment, result):
+            print(line)
         failed += [f"{student} ({assignment})" for student in result.failed]
     if failed:
         logs = next(result.logs for result in results.values() if result.failed)
