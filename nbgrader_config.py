@@ -66,12 +66,14 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # The feedback page: nbgrader's own, with each check listed by what it checks instead of "Test
-# cell" (korea_nato/grading/templates/korea_nato_feedback extends nbgrader's template).
+# cell" (korea_nato/grading/templates/korea_nato_feedback extends nbgrader's template). It is
+# set on an exporter of its own: on HTMLExporter it would replace the formgrader's page too.
 from korea_nato.grading.feedback import TEMPLATE_FILE, TEMPLATE_NAME, template_dirs  # noqa: E402
 
-c.HTMLExporter.template_name = TEMPLATE_NAME
-c.HTMLExporter.template_file = TEMPLATE_FILE
-c.HTMLExporter.extra_template_basedirs = template_dirs()
+c.GenerateFeedback.exporter_class = "korea_nato.grading.feedback.FeedbackExporter"
+c.FeedbackExporter.template_name = TEMPLATE_NAME
+c.FeedbackExporter.template_file = TEMPLATE_FILE
+c.FeedbackExporter.extra_template_basedirs = template_dirs()
 
 # `nbgrader release_feedback` releases nothing while a student in feedback/ still waits for a
 # grader, or while a page generated as provisional is out of date; it names them. The same

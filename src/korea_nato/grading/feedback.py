@@ -18,6 +18,7 @@ import ast
 import re
 from pathlib import Path
 
+from nbconvert.exporters import HTMLExporter
 from nbconvert.filters import strip_ansi
 from nbgrader import preprocessors as nbgrader_preprocessors
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -47,6 +48,15 @@ def template_dirs() -> list[str]:
 
     nbgrader_templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
     return [str(TEMPLATE_DIR), str(nbgrader_templates)]
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback exporter under a config section of its own (``c.FeedbackExporter``).
+
+    ``nbgrader_config.py`` gives it the course's feedback template. Set on ``HTMLExporter``, the
+    template would also replace the formgrader's page (nbgrader renders it with an
+    ``HTMLExporter`` too), and the grader would lose the score boxes and the mark scheme.
+    """
 
 
 class CoursePreprocessor(NbGraderPreprocessor):
