@@ -8,7 +8,9 @@ to ``grade-report/``:
   (``Part A``, ``Part B``, ... from the ``## Part X`` headings of the source notebook), and for
   a submission nbgrader could not grade a ``reason`` and ``what_to_do`` (see :mod:`.ungradeable`);
 - ``lms_grades.csv``: student id, assignment, score, max score and status, for a learning
-  management system's grade import (the score is empty when there is nothing to grade);
+  management system's grade import (the score is empty when there is nothing to grade, and
+  while a written answer waits for a grader: an LMS would take the provisional total as final;
+  ``grades.csv`` keeps it);
 - ``difficulty.csv``: per question, the students scored on it, those with full marks and their
   share, and apart from them the students who did not attempt it (its answer cells left as released);
 - ``score_histogram.png`` and ``question_difficulty.png``: the same at a glance.
@@ -228,8 +230,10 @@ class Report:
     questions: object  # pandas.DataFrame, one row per graded cell
 
     def lms(self):
-        """The table for a learning-management system's grade import (no score if failed or missing)."""
-        return self.grades[LMS_COLUMNS].copy()
+        """The table for an LMS's grade import: no score if failed, missing or not fully graded."""
+        table = self.grades[LMS_COLUMNS].copy()
+        table["score"] = table["score"].where(table["status"] != NEEDS_MANUAL)
+        return table
 
 
 def submission_status(submission, findings: list[str], attempted: dict | None = None) -> str:
