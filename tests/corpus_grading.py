@@ -195,7 +195,7 @@ def corpus_tests(corpus: GradingCorpus) -> dict:
         secrets = hidden_test_lines(course / "source" / assignment)
         pages = {}
         for student in sorted({failing[cell] for cell in checks}):
-            nbgrader(course, "generate_feedback", assignment, "--student", student, "--force")
+            nbgrader(course, "generate_feedback", assignment, "--student", student, "--force", PROVISIONAL)
             (page,) = (course / "feedback" / student / assignment).glob("*.html")
             pages[student] = page_text(page)
         for cell, check in checks.items():

@@ -116,12 +116,14 @@ def test_the_untouched_release_scores_zero_and_names_each_failed_check(tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{ASSIGNMENT}: 0 of 18 autograded points")
     assert "  Part B: 0 of 6 points" in result.stdout
-    # A visible test: its docstring, error type and message (here the student's NotImplementedError).
+    # A visible test: its docstring, then its error type and message.
     assert (
         "    - failed: Check that parse_date returns a (Timestamp, precision) pair for every note\n"
         in result.stdout
     )
-    assert "      NotImplementedError" in result.stdout
+    # The test names the note parse_date raised on (an AssertionError of its own); the note's
+    # text also appears in a hidden test, so the check withholds the message rather than risk it.
+    assert "      AssertionError: " in result.stdout
     # A hidden test: its docstring only.
     assert (
         "    - a hidden check failed: Check that dates marked as guesses are approximate\n" in result.stdout
