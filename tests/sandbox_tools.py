@@ -25,8 +25,13 @@ def require_sandbox() -> None:
     pytest.skip(message)
 
 
-def run_sandboxed(cells: list[str], workdir, timeout: int = 20) -> nbformat.NotebookNode:
-    """Execute ``cells`` in a sandboxed kernel whose working folder is ``workdir``; errors are kept."""
+def run_sandboxed(cells: list[str], workdir, timeout: int = 20, fork_server: bool = True) -> nbformat.NotebookNode:
+    """Execute ``cells`` in a sandboxed kernel whose working folder is ``workdir``; errors are kept.
+
+    ``fork_server=False`` starts the kernel in its own bubblewrap instead of forking it.
+    """
+    from traitlets.config import Config
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -37,6 +42,7 @@ def run_sandboxed(cells: list[str], workdir, timeout: int = 20) -> nbformat.Note
         kernel_name="python3",
         kernel_manager_class=SandboxKernelManager,
         resources={"metadata": {"path": str(workdir)}},
+        config=Config({"SandboxKernelManager": {"fork_server": fork_server}}),
     )
     client.execute()
     return nb

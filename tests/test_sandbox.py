@@ -54,9 +54,12 @@ def listening_port():
 MARKER = f"korea-nato-daemon-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="module")
-def probe(fake_course, listening_port):
+@pytest.fixture(scope="module", params=[True, False], ids=["forked", "own-bubblewrap"])
+def probe(fake_course, listening_port, request):
+    """Every attempt, in a kernel forked by the fork server and in one started in its own bubblewrap."""
     course, workdir = fake_course
+    for written in ("own.txt", "big.bin"):
+        (workdir / written).unlink(missing_ok=True)
     attempts = {
         "read_solutions": f"print(open({str(course / 'source/ps1/ps1.ipynb')!r}).read())",
         "read_gradebook": f"print(open({str(course / 'gradebook.db')!r}, 'rb').read())",
@@ -91,7 +94,7 @@ def probe(fake_course, listening_port):
         ),
         "alive": "print('still answering')",
     }
-    nb = run_sandboxed(list(attempts.values()), workdir, timeout=60)
+    nb = run_sandboxed(list(attempts.values()), workdir, timeout=60, fork_server=request.param)
     return {name: text_of(cell) for name, cell in zip(attempts, nb.cells, strict=True)}
 
 
