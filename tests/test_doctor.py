@@ -209,6 +209,17 @@ def test_the_doctor_says_grading_will_be_sandboxed_where_bubblewrap_works(tmp_pa
     require_sandbox()
     check = doctor.check_grading_sandbox(course_with(tmp_path))
     assert check.ok and check.found.startswith("every autograded kernel runs in bubblewrap")
+    assert "forked from a sandboxed fork server" in check.found
+
+
+def test_the_doctor_says_when_each_kernel_gets_its_own_bubblewrap(tmp_path):
+    from sandbox_tools import require_sandbox
+
+    require_sandbox()
+    (tmp_path / "own").mkdir()
+    course = course_with(tmp_path / "own", "\nc.SandboxKernelManager.fork_server = False\n")
+    check = doctor.check_grading_sandbox(course)
+    assert check.ok and "each started in its own bubblewrap" in check.found
 
 
 def test_without_bubblewrap_the_doctor_names_the_fix(tmp_path, monkeypatch):

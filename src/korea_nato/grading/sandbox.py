@@ -515,7 +515,9 @@ def sandbox_status(course: Path) -> tuple[bool, str, str]:
             if process_limit_enforced()
             else ("per-process limits only: no writable pids cgroup, so the process limit does not hold")
         )
-        return True, f"every autograded kernel runs in bubblewrap ({limits})", ""
+        forked = config.get("SandboxKernelManager", {}).get("fork_server", True)
+        how = "forked from a sandboxed fork server" if forked else "each started in its own bubblewrap"
+        return True, f"every autograded kernel runs in bubblewrap ({how}; {limits})", ""
     if opted_out:
         return False, f"UNSANDBOXED by choice (allow_unsandboxed): {problem.split(';')[0]}", ""
     return False, "grading will refuse to start", problem

@@ -28,7 +28,19 @@ import sys
 import time
 
 #: Modules every kernel imports (or most submissions do): loaded once, before any fork.
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "pandas", "numpy")
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",  # debugpy and pydevd: 150 modules every kernel loads as it starts
+    "IPython",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "sqlite3",
+    "pandas",
+    "numpy",
+)
 #: Places inside the sandbox a kernel can write to, beside the private folder (emptied by the grader).
 SCRATCH = ("/tmp", "/dev/shm")
 PR_SET_DUMPABLE = 4
