@@ -152,8 +152,9 @@ class Environment:
         return outputs
 
     def settings_files(self) -> dict[str, bytes]:
-        """Every Jupyter settings file of this environment and of its user."""
-        return files_under(self.prefix / "etc" / "jupyter", self.home / ".jupyter")
+        """Every Jupyter settings file (``*.json``) of this environment and of its user."""
+        files = files_under(self.prefix / "etc" / "jupyter", self.home / ".jupyter")
+        return {path: content for path, content in files.items() if path.endswith(".json")}
 
 
 def finish(process: subprocess.Popen, command: str) -> tuple[int, str]:
@@ -210,9 +211,9 @@ def walkthrough(tmp_path_factory):
     hidden_files = env.settings_files()
     for command in inline_commands():  # the per-user attempts the prose quotes
         seen[command] = env.run(command)
+    user_files = env.settings_files()
     seen["changed by the user"] = sorted(
-        path for path in {**hidden_files, **env.settings_files()}
-        if hidden_files.get(path) != env.settings_files().get(path)
+        path for path in {**hidden_files, **user_files} if hidden_files.get(path) != user_files.get(path)
     )
     # Without the lock: unlock the formgrader, enable it for the user, and list in both precedences.
     env.ok(blocks[1][0].replace(f" {CREATE}", ""))
