@@ -18,6 +18,7 @@ from assignment_tools import (
     SOLUTION_MARKERS,
     SOURCE,
     build_submission,
+    cells_by_grade_id,
     nbgrader,
     nbgrader_meta,
     notebook_path,
@@ -25,6 +26,7 @@ from assignment_tools import (
     read,
     region,
     submit,
+    without_marker_lines,
 )
 
 pytestmark = pytest.mark.slow
@@ -189,3 +191,96 @@ def test_release_is_what_students_get_and_holds_no_source_only_files():
             if nb is not None:
                 for cell in nb.cells:
                     assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN" not in cell.source
+
+
+# --- A visible test whose call into the student's code raises names the error in a few lines ------
+
+BOOM = "boom"
+#: lines the error may take: IPython's header, the test cell's one frame with its context (IPython 9
+#: shows a few lines around the failing one, 8.x the whole statement it sits in: 13-20 lines here),
+#: and the message. A student's function and the libraries it calls would add a frame each.
+SHORT_TRACEBACK = 30
+#: how IPython heads each frame of a traceback: a notebook cell, or a file (a library, a module)
+FRAME = re.compile(r"^(Cell In\[\d+\]|File |Input In \[)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _student_functions(assignment):
+    """The names of the functions the solution cells define."""
+    names = set()
+    for cell in read(notebook_path(SOURCE, assignment)).cells:
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
+            tree = ast.parse(without_marker_lines(cell.source))
+            names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    return names
+
+
+def _visible_calls(assignment):
+    """``{grade_id: [function, ...]}``: the student's functions each test cell's visible part calls."""
+    functions, calls = _student_functions(assignment), {}
+    for cell in read(notebook_path(SOURCE, assignment)).cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        tree = ast.parse("\n".join(outside_regions(cell.source)))
+        called = sorted({
+            node.func.id for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions
+        })
+        if called:
+            calls[meta["grade_id"]] = called
+    return calls
+
+
+VISIBLE_CALLS = [(a, grade_id) for a in ASSIGNMENTS for grade_id in _visible_calls(a)]
+
+
+def _raising_submission(assignment):
+    """The model solution, with each function a test cell calls raising ValueError while that cell runs."""
+    submission = build_submission(assignment)
+    calls, cells = _visible_calls(assignment), []
+    for cell in submission.cells:
+        names = calls.get(nbgrader_meta(cell).get("grade_id"), [])
+        cells += [nbformat.v4.new_code_cell("".join(
+            f"_boom_{name} = {name}\n\ndef {name}(*args, **kwargs):\n    raise ValueError({BOOM!r})\n\n"
+            for name in names
+        ))] if names else []
+        cells.append(cell)
+        cells += [nbformat.v4.new_code_cell("".join(f"{name} = _boom_{name}\n" for name in names))] if names else []
+    submission.cells = cells
+    return submission
+
+
+@pytest.fixture(scope="module")
+def raising_runs(tmp_path_factory):
+    """``run(assignment)``: the raising submission executed headless (once per assignment)."""
+    from nbclient import NotebookClient
+
+    runs = {}
+
+    def run(assignment):
+        if assignment not in runs:
+            submission = _raising_submission(assignment)
+            NotebookClient(
+                submission, kernel_name="python3", timeout=600, allow_errors=True,
+                resources={"metadata": {"path": str(tmp_path_factory.mktemp(assignment))}},
+            ).execute()
+            runs[assignment] = cells_by_grade_id(submission)
+        return runs[assignment]
+
+    return run
+
+
+@pytest.mark.parametrize(("assignment", "grade_id"), VISIBLE_CALLS)
+def test_a_visible_test_names_the_error_of_the_students_function_in_a_few_lines(assignment, grade_id, raising_runs):
+    cell = raising_runs(assignment)[grade_id]
+    errors = [output for output in cell.outputs if output.output_type == "error"]
+    assert errors, f"{grade_id} passed although the function it calls raises"
+    lines = ANSI.sub("", "\n".join(errors[0].traceback)).splitlines()
+    shown = "\n".join(lines)
+    assert BOOM in lines[-1], f"{grade_id}'s error does not end by naming the student's error:\n{shown}"
+    frames = [line for line in lines if FRAME.match(line)]
+    assert len(frames) == 1, (
+        f"{grade_id}'s error shows {len(frames)} frames, not only the test cell's line:\n{shown}"
+    )
+    assert len(lines) <= SHORT_TRACEBACK, f"{grade_id}'s error takes {len(lines)} lines:\n{shown}"

@@ -121,9 +121,10 @@ def test_the_untouched_release_scores_zero_and_names_each_failed_check(tmp_path)
         "    - failed: Check that parse_date returns a (Timestamp, precision) pair for every note\n"
         in result.stdout
     )
-    # The test names the note parse_date raised on (an AssertionError of its own); the note's
-    # text also appears in a hidden test, so the check withholds the message rather than risk it.
-    assert "      AssertionError: " in result.stdout
+    # The test names the note parse_date raised on (an AssertionError of its own). The note's text
+    # also appears in a hidden test, but the student has it in the package's data: it is shown.
+    assert "      AssertionError: parse_date('2022-09-26') raised NotImplementedError: " in result.stdout
+    assert check.WITHHELD not in result.stdout
     # A hidden test: its docstring only.
     assert (
         "    - a hidden check failed: Check that dates marked as guesses are approximate\n" in result.stdout
@@ -167,6 +168,39 @@ def test_a_message_that_quotes_a_hidden_test_is_withheld_even_when_escaped():
     assert check.safe_message(json.dumps({"source": [line]}), secrets) == check.WITHHELD
     assert check.safe_message("expected a DataFrame; got list", secrets) == "expected a DataFrame; got list"
     assert check.safe_message("x" * 1000, secrets).endswith("…")
+
+
+def ps1_secrets() -> set[str]:
+    return check.secret_fragments(read(notebook_path(SOURCE, ASSIGNMENT)), read(notebook_path(RELEASE, ASSIGNMENT)))
+
+
+def test_a_message_quoting_text_the_student_can_see_is_shown():
+    """A note's date from the package's data, and a sentence of the release notebook, are no secret."""
+    from korea_nato.data import event_notes
+
+    secrets = ps1_secrets()
+    note = "2022-09-26"
+    assert note in event_notes()["date_text"].tolist()
+    assert any(note in line for line in region(cell_source(SOURCE, "event_table_dates_and_precision"), HIDDEN_MARKERS))
+    message = f"parse_date({note!r}) raised ValueError: boom -- run parse_date on this note in a cell of your own"
+    assert check.safe_message(message, secrets) == message
+    visible = "the event table has the agreed columns and dtypes"
+    assert visible in notebook_path(RELEASE, ASSIGNMENT).read_text(encoding="utf-8")
+    assert check.safe_message(f"oops: {visible}", secrets) == f"oops: {visible}"
+
+
+def test_a_message_quoting_a_hidden_constant_is_still_withheld():
+    """A grader's input that only a hidden test holds, however it is quoted."""
+    hidden = "around 5 May 2022"
+    assert any(hidden in line for line in region(cell_source(SOURCE, "parse_date_approximate"), HIDDEN_MARKERS))
+    assert hidden not in notebook_path(RELEASE, ASSIGNMENT).read_text(encoding="utf-8")
+    secrets = ps1_secrets()
+    for message in (f"parse_date({hidden!r}) raised ValueError: boom", json.dumps({"seen": hidden.upper()})):
+        assert check.safe_message(message, secrets) == check.WITHHELD
+
+
+def cell_source(folder: Path, grade_id: str) -> str:
+    return cells_by_grade_id(read(notebook_path(folder, ASSIGNMENT)))[grade_id].source
 
 
 # --------------------------------------------------------------------------------------------

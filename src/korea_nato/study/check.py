@@ -10,8 +10,10 @@ so and runs the visible tests alone.
 What it prints, and nothing else: the points of each part, and for each test cell that did not
 get its points, the first line of its docstring, with the error type and message if the cell
 is a visible test, or only "a hidden check failed" if it has hidden tests. A message is
-withheld if it quotes anything from a hidden test or a solution (a student's code can put what
-it reads into an error message). Never a hidden test's source, an expected value or a solution.
+withheld if it quotes anything from a hidden test or a solution that the student cannot already
+see (a student's code can put what it reads into an error message); text the release notebook or
+the package's data also shows, such as a note's date, is no secret. Never a hidden test's source,
+an expected value or a solution.
 
 In a problem set, a last cell ``from korea_nato.study import check; check.this_notebook()``
 checks the saved notebook from inside JupyterLab. It does nothing while nbgrader grades.
@@ -168,11 +170,23 @@ def _regions(text: str, begin: str, end: str) -> list[str]:
     return lines
 
 
+def student_visible_texts(release_nb) -> list[str]:
+    """What a student sees anyway: each cell of the release notebook, and each line of the package's data."""
+    from importlib.resources import files
+
+    texts = [_source(cell) for cell in release_nb.cells]
+    for resource in sorted(files("korea_nato").joinpath("data").iterdir(), key=lambda r: r.name):
+        if resource.name.endswith((".csv", ".json")):
+            texts += resource.read_text(encoding="utf-8").splitlines()
+    return texts
+
+
 def secret_fragments(source_nb, release_nb) -> set[str]:
     """What a student must not be shown: the hidden-test and solution lines, and the string literals
     in them, reduced to letters and digits (so that quoting or JSON escaping cannot disguise them),
-    leaving out whatever the release notebook shows anyway."""
-    visible = _letters("\n".join(_source(c) for c in release_nb.cells))
+    leaving out whatever a student sees anyway (a release cell or a line of the package's data
+    holds it)."""
+    visible = "\n".join(_letters(text) for text in student_visible_texts(release_nb))
     fragments = set()
     for cell in source_nb.cells:
         text = _source(cell)
