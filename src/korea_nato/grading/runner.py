@@ -2,7 +2,9 @@
 
 ``python -m korea_nato.grading ASSIGNMENT [ASSIGNMENT ...] --workers 2`` (run from the course
 directory) shards the students who submitted each assignment into ``--workers`` concurrent
-``nbgrader autograde`` processes; each worker grades its shard of every assignment in turn.
+``nbgrader autograde`` processes; each worker grades its shard of every assignment in turn
+(in one ``nbgrader autograde '*'`` call when the assignments asked for are all that were
+submitted and none is already graded, so that each worker starts nbgrader once).
 Each process skips the other shards' students
 (``--CourseDirectory.student_id_exclude``) and starts its kernels on ports of its own, so two
 kernels never race for one port. Afterwards every student whose submission is still unscored is
@@ -132,6 +134,24 @@ def autograde_command(assignment: str, exclude: list[str], ports: list[int], db_
     ]
 
 
+#: nbgrader's assignment id is a glob over ``submitted/<student>/``: this one matches every folder.
+EVERY_ASSIGNMENT = "*"
+
+
+def grades_in_one_call(course: Path, todo: dict[str, list[str]], results: dict) -> bool:
+    """Can each worker grade all of ``todo`` in one ``nbgrader autograde '*'`` call?
+
+    Only when the assignments asked for are exactly those submitted (``*`` selects no other) and
+    every submission is to be graded (nbgrader's exclusion list cannot differ by assignment).
+    """
+    if len([a for a, students in todo.items() if students]) < 2:
+        return False
+    if any(result.kept for result in results.values()):
+        return False
+    submitted = {folder.name for folder in course.glob("submitted/*/*") if folder.is_dir()}
+    return submitted == set(todo)
+
+
 def run_chains(
     course: Path, chains: list[list[list[str]]], log_dir: Path, tick=None, name: str = "worker"
 ) -> None:
@@ -255,12 +275,27 @@ def grade_all(
         )
 
     chains: list[list[list[str]]] = [[] for _ in range(workers)]
-    for assignment, students in todo.items():
-        if students:
-            shards = shard(students, workers)
-            say(f"grading {len(students)} submissions of {assignment} in {len(shards)} worker(s)")
-            for worker, mine in enumerate(shards):
-                chains[worker].append(command(assignment, mine, worker))
+    if grades_in_one_call(course, todo, results):
+        # One nbgrader process per worker for every assignment: each pays its start-up (and its
+        # fork server's) once, not once per assignment.
+        union = sorted(set().union(*todo.values()))
+        whole = set().union(*everyone.values())
+        shards = shard(union, workers)
+        say(
+            f"grading {sum(len(s) for s in todo.values())} submissions of {', '.join(todo)} "
+            f"in {len(shards)} worker(s)"
+        )
+        for worker, mine in enumerate(shards):
+            exclude = sorted(whole - set(mine))
+            own_ports = ports[worker * width : (worker + 1) * width]
+            chains[worker].append(autograde_command(EVERY_ASSIGNMENT, exclude, own_ports, worker_url))
+    else:
+        for assignment, students in todo.items():
+            if students:
+                shards = shard(students, workers)
+                say(f"grading {len(students)} submissions of {assignment} in {len(shards)} worker(s)")
+                for worker, mine in enumerate(shards):
+                    chains[worker].append(command(assignment, mine, worker))
     with tempfile.TemporaryDirectory(prefix="korea-nato-grading-") as logs:
         log_dir = Path(logs)
         total = sum(len(students) for students in todo.values())
