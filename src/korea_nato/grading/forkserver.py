@@ -104,19 +104,6 @@ def _status(pid: int) -> dict[str, str]:
     return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
 
 
-def outer_pid(parent: int, inner: int) -> int | None:
-    """The pid, as the grader sees it, of ``parent``'s child whose pid inside its namespace is ``inner``."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        status = _status(int(entry))
-        if status.get("PPid", "").strip() != str(parent):
-            continue
-        if status.get("NSpid", "").split()[-1:] == [str(inner)]:
-            return int(entry)
-    return None
-
-
 def descendant_pid(root: int, inner: int) -> int | None:
     """The pid outside of the process below ``root`` whose pid inside its namespace is ``inner``."""
     for entry in os.listdir("/proc"):
@@ -222,14 +209,10 @@ class ForkServer:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
-        for name in ("home", "runtime", "matplotlib", "kernel/work"):
-            (self.private / name).mkdir(parents=True, exist_ok=True)
-        from .sandbox import _matplotlib_cache
+        from .sandbox import prepare_private
 
-        cache = _matplotlib_cache()
-        if cache is not None:
-            for font_list in cache.glob("fontlist-*.json"):
-                shutil.copy(font_list, self.private / "matplotlib" / font_list.name)
+        prepare_private(self.private)
+        (self.kernel_folder / "work").mkdir(parents=True)
 
     @property
     def kernel_folder(self) -> Path:
@@ -246,7 +229,7 @@ class ForkServer:
             "nofile": self.limits["open_files"],
         }
         answer = self.request(cmd="fork", cwd=str(self.kernel_folder / "work"), argv=argv, limits=limits)
-        pid = outer_pid(self.pid, int(answer["pid"]))
+        pid = descendant_pid(self.pid, int(answer["pid"]))
         if pid is None:
             raise ForkServerBroken("the forked kernel cannot be found from outside the sandbox")
         return pid

@@ -141,6 +141,16 @@ def _matplotlib_cache() -> Path | None:
     return path if path.is_dir() else None
 
 
+def prepare_private(private: Path) -> None:
+    """A kernel's private folder: home, runtime and matplotlib folders, the font cache copied in."""
+    for name in ("home", "runtime", "matplotlib"):
+        (private / name).mkdir(parents=True, exist_ok=True)
+    cache = _matplotlib_cache()
+    if cache is not None:
+        for font_list in cache.glob("fontlist-*.json"):
+            shutil.copy(font_list, private / "matplotlib" / font_list.name)
+
+
 def bwrap_command(
     kernel_cmd: list[str],
     workdir: Path | None,
@@ -419,12 +429,7 @@ class SandboxKernelManager(AsyncKernelManager):
             self._workdir = workdir.resolve()
             copy_in(self._workdir, self._private / "work")
             return kernel_cmd, kw
-        for name in ("home", "runtime", "matplotlib"):
-            (self._private / name).mkdir(exist_ok=True)
-        cache = _matplotlib_cache()
-        if cache is not None:
-            for font_list in cache.glob("fontlist-*.json"):
-                shutil.copy(font_list, self._private / "matplotlib" / font_list.name)
+        prepare_private(self._private)
         command = bwrap_command(
             isolated_kernel_cmd(kernel_cmd),
             workdir,
