@@ -9,6 +9,7 @@ on it. The unit tests below build the report's table by hand.
 from __future__ import annotations
 
 import csv
+import re
 
 import pandas as pd
 import pytest
@@ -88,6 +89,66 @@ def test_the_canvas_csv_has_canvas_header_points_possible_row_and_roster_ids(pro
     assert float(by_name["Kim, Min-jun"][5]) == expected_score("solution")
     assert float(by_name["Lee, Seo-yeon"][5]) == expected_score(WAITING)
     assert by_name["Park, Ji-ho"][5] == by_name["Choi, Ha-eun"][5] == by_name["Jung, Do-yun"][5] == ""
+
+
+def canvas_importer_reading(path):
+    """What Canvas's gradebook import makes of a CSV, following the rules of its importer.
+
+    The rules are read from Canvas's source (instructure/canvas-lms,
+    ``app/models/gradebook_importer.rb``), restated here rather than copied: the delimiter is
+    whichever of ``,`` and ``;`` splits the first three lines into equal counts; the header needs
+    "Student" then "ID", then optionally "SIS User ID" and "SIS Login ID", and its last student
+    column must be "Section"; headers containing Canvas's computed columns are dropped; a row
+    whose first cell contains "Points Possible" sets the points; a student is found by the numeric
+    ID, else the SIS user id, else the login, else the name. Returns ``(points, students)``:
+    points per assignment header, and per student the key Canvas matches on and their cells.
+    """
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[:3]
+    counts = {sep: {len(next(csv.reader([line], delimiter=sep))) for line in first} for sep in ",;"}
+    sizes = {sep: next(iter(c)) if len(c) == 1 else 0 for sep, c in counts.items()}
+    assert sizes[","] >= sizes[";"], "Canvas would read this file as semicolon-separated"
+    rows = [r for r in csv.reader(text.splitlines()) if "".join(r).strip(" ,;")]
+    header = rows[0]
+    assert len(header) > 3 and "Student" in header[0] and "ID" in header[1], header
+    student_columns = 3
+    sis_user = sis_login = None
+    if re.search(r"SIS\s+Login\s+ID", header[2]):
+        sis_login, student_columns = 2, 4
+    elif re.search(r"SIS\s+User\s+ID", header[2]) and re.search(r"SIS\s+Login\s+ID", header[3]):
+        sis_user, sis_login, student_columns = 2, 3, 5
+    assert "Section" in header[student_columns - 1], f"Canvas: invalid header row {header}"
+    computed = re.compile("|".join(lms.CANVAS_COMPUTED_HEADERS))
+    columns = {i: h for i, h in enumerate(header) if i >= student_columns and not computed.search(h)}
+    points, students = {}, []
+    for row in rows[1:]:
+        if "Points Possible" in row[0]:
+            points = {h: row[i] for i, h in columns.items()}
+            continue
+        if all(re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in row if c):
+            continue  # Canvas skips a "muted" row
+        if row[1].strip():
+            key = ("ID", int(row[1]))
+        elif sis_user is not None and row[sis_user]:
+            key = ("SIS User ID", row[sis_user])
+        elif sis_login is not None and row[sis_login]:
+            key = ("SIS Login ID", row[sis_login])
+        else:
+            key = ("name", row[0])
+        students.append((key, {h: row[i].strip() or None for i, h in columns.items()}))
+    return points, students
+
+
+@pytest.mark.slow
+def test_canvas_importer_finds_every_student_by_id_and_every_score(provisional):
+    points, students = canvas_importer_reading(provisional[1])
+    assert points == {ASSIGNMENT: "22"}
+    found = dict(students)
+    assert len(found) == len(students) == len(ROSTER) + 1  # no student read twice or skipped
+    for student, (_name, canvas_id, *_rest) in ROSTER.items():
+        cell = found[("ID", int(canvas_id))][ASSIGNMENT]
+        assert cell == (None if student in (BROKEN, ABSENT, ROSTER_ONLY) else f"{expected_score(student):g}")
+    assert found[("name", NOT_IN_ROSTER)][ASSIGNMENT] == f"{expected_score(NOT_IN_ROSTER):g}"
 
 
 @pytest.mark.slow
@@ -184,6 +245,21 @@ def test_one_column_per_assignment_with_its_points():
     assert export.rows[2][5:] == ["20", "7.5"]
 
 
+@pytest.mark.parametrize(
+    "assignment, student, message",
+    [
+        ("Final Score bonus", "a", "contains 'Final Score', which Canvas drops"),
+        ("ps1 (123)", "a", "ends in '(digits)', which Canvas reads as an assignment id"),
+        ("ps1", "Points Possible Jr", "which Canvas reads as the points row"),
+    ],
+)
+def test_names_canvas_would_misread_are_refused(assignment, student, message):
+    grades = grades_table([(student, assignment, "graded", 20.0, 22.0)])
+    with pytest.raises(lms.LmsError, match=re.escape(message)):
+        lms.build_export(grades, lms.roster_from_grades(grades), "canvas")
+    assert lms.build_export(grades, lms.roster_from_grades(grades), "generic").rows[1][6] == "20"
+
+
 def test_an_unknown_layout_is_a_clear_error():
     grades = grades_table([("a", "ps1", "graded", 20.0, 22.0)])
     with pytest.raises(lms.LmsError, match="unknown LMS layout 'moodle': use one of canvas, generic"):
@@ -197,6 +273,7 @@ def test_an_unknown_layout_is_a_clear_error():
         ("student_id,email\na,a@example.edu\n", "unknown columns email"),
         ("student_id,name\na,A\na,B\n", "lists these students twice: a"),
         ("student_id,name\n,A\n", "rows without a student_id"),
+        ("student_id,canvas_id\na,S1001\nb,1002\n", r"not Canvas's numeric user ids: a \('S1001'\);"),
     ],
 )
 def test_a_bad_roster_is_refused_with_the_reason(tmp_path, text, message):

@@ -21,6 +21,7 @@ korea_nato.grading.lms.CanvasExportPlugin --CanvasExportPlugin.roster=roster.csv
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,12 @@ ROSTER_COLUMNS = ("student_id", "name", "canvas_id", "sis_user_id", "sis_login_i
 #: Canvas's gradebook import: these five columns, then one column per assignment.
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
+#: Headers Canvas's importer drops as its own computed columns (it matches them anywhere in a
+#: header, so an assignment named e.g. "Final Score 1" would be dropped without a word).
+CANVAS_COMPUTED_HEADERS = (
+    "Current Score", "Current Points", "Current Grade", "Final Score", "Final Points", "Final Grade",
+    "Override Score", "Override Grade", "Override Status",
+)
 GENERIC_COLUMNS = (
     "student_id", "name", "sis_user_id", "sis_login_id", "section", "assignment", "score",
     "max_score", "raw_score", "days_late", "late_penalty", "status", "provisional",
@@ -84,6 +91,18 @@ def read_roster(path: Path):
     duplicated = sorted(set(roster.loc[roster["student_id"].duplicated(), "student_id"]))
     if duplicated:
         raise LmsError(f"the roster {path} lists these students twice: {', '.join(duplicated)}")
+    if "canvas_id" in roster.columns:
+        roster["canvas_id"] = roster["canvas_id"].str.strip()
+        not_numeric = roster.index[(roster["canvas_id"] != "") & ~roster["canvas_id"].str.isdigit()]
+        if len(not_numeric):
+            shown = ", ".join(
+                f"{roster.at[i, 'student_id']} ({roster.at[i, 'canvas_id']!r})" for i in not_numeric
+            )
+            raise LmsError(
+                f"the roster {path} has canvas_id values that are not Canvas's numeric user ids: {shown}; "
+                "Canvas reads the ID column as a number, so put SIS ids in sis_user_id and logins in "
+                "sis_login_id"
+            )
     for column in ROSTER_COLUMNS:
         if column not in roster.columns:
             roster[column] = ""
@@ -152,6 +171,36 @@ def score_text(value) -> str:
     return f"{float(value):g}"
 
 
+def check_canvas_names(assignments, names) -> None:
+    """Refuse names Canvas's gradebook import would misread (:class:`LmsError`, naming them).
+
+    Canvas drops a column whose header contains one of its computed headers, reads a header
+    ending in ``(digits)`` as that Canvas assignment id, and takes a row whose first cell contains
+    "Points Possible" for the points row.
+    """
+    problems = []
+    for assignment in assignments:
+        clash = [h for h in CANVAS_COMPUTED_HEADERS if h in assignment]
+        if clash:
+            problems.append(
+                f"assignment {assignment!r} contains {clash[0]!r}, which Canvas drops as its own column"
+            )
+        if re.search(r"\(\d+\)\s*$", assignment):
+            problems.append(
+                f"assignment {assignment!r} ends in '(digits)', which Canvas reads as an assignment id"
+            )
+    for name in names:
+        if CANVAS_POINTS_ROW in name:
+            problems.append(
+                f"student name {name!r} contains {CANVAS_POINTS_ROW!r}, which Canvas reads as the points row"
+            )
+    if problems:
+        raise LmsError(
+            "Canvas would misread this export: " + "; ".join(problems)
+            + " (rename the assignment, or fix the roster's name column)"
+        )
+
+
 def build_export(grades, roster, layout: str = "canvas", provisional: bool = False) -> LmsExport:
     """The LMS file for the report's ``grades`` table (see :func:`korea_nato.grading.report.read_report`)."""
     if layout not in LAYOUTS:
@@ -181,6 +230,7 @@ def build_export(grades, roster, layout: str = "canvas", provisional: bool = Fal
             empty[row["status"]] += 1
 
     if layout == "canvas":
+        check_canvas_names(assignments, [p["name"] or p["student_id"] for p in people])
         rows = [[*CANVAS_ID_COLUMNS, *assignments]]
         rows.append([CANVAS_POINTS_ROW, "", "", "", "", *(score_text(max_scores[a]) for a in assignments)])
         for person in people:
