@@ -219,3 +219,33 @@ def test_the_documented_opt_out_grades_unsandboxed(monkeypatch):
     manager = sandbox.SandboxKernelManager(allow_unsandboxed=True)
     assert manager.sandboxed is False
     assert manager.transport == "tcp"
+
+
+def test_a_killed_grading_process_leaves_no_private_folder_behind_for_long(tmp_path):
+    """What a grading process killed outright (``kill -9``) left is removed by the next one."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)
+    old = time.time() - sandbox.STALE_AFTER_S - 60
+    folders = {
+        "stale kernel": tmp_path / f"korea-nato-kernel-{dead}-abc",
+        "stale fork server": tmp_path / f"korea-nato-forkserver-{dead}-def",
+        "recent, its process gone": tmp_path / f"korea-nato-kernel-{dead}-ghi",
+        "old, its process alive": tmp_path / f"korea-nato-kernel-{os.getppid()}-jkl",
+        "another tool's folder": tmp_path / f"other-tool-{dead}-mno",
+    }
+    for name, folder in folders.items():
+        (folder / "home").mkdir(parents=True)
+        (folder / "home" / "notes.txt").write_text("a student's copy")
+        if name != "recent, its process gone":
+            os.utime(folder, (old, old))
+
+    made = sandbox.make_private_folder("korea-nato-kernel-", str(tmp_path))
+
+    left = {name for name, folder in folders.items() if folder.exists()}
+    assert left == {"recent, its process gone", "old, its process alive", "another tool's folder"}
+    assert made.is_dir() and made.name.startswith(f"korea-nato-kernel-{os.getpid()}-")

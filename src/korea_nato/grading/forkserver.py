@@ -29,7 +29,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -131,12 +130,11 @@ class ForkServer:
     """One fork server in its own sandbox, serving one kernel at a time."""
 
     def __init__(self, limits: dict, private_root: str = ""):
-        from .sandbox import _enter, bwrap_command, make_cgroups
+        from .sandbox import _enter, bwrap_command, make_cgroups, make_private_folder
 
         self.limits = limits
         self.busy = False
-        folder = tempfile.mkdtemp(prefix="korea-nato-forkserver-", dir=private_root or None)
-        self.private = Path(folder).resolve()
+        self.private = make_private_folder("korea-nato-forkserver-", private_root)
         self.clear_private()
         command = bwrap_command(
             [sys.executable, "-I", "-m", "korea_nato.grading.zygote", str(self.private)],

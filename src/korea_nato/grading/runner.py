@@ -33,7 +33,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -296,8 +295,9 @@ def grade_all(
                 say(f"grading {len(students)} submissions of {assignment} in {len(shards)} worker(s)")
                 for worker, mine in enumerate(shards):
                     chains[worker].append(command(assignment, mine, worker))
-    with tempfile.TemporaryDirectory(prefix="korea-nato-grading-") as logs:
-        log_dir = Path(logs)
+    from .sandbox import private_folder  # the logs of a killed run are removed by a later one
+
+    with private_folder("korea-nato-grading-") as log_dir:
         total = sum(len(students) for students in todo.values())
         watch = GradingWatch(course, db_url, todo, log_dir, display(total))
         started = time.monotonic()

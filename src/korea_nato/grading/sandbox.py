@@ -29,10 +29,13 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -139,6 +142,66 @@ def _matplotlib_cache() -> Path | None:
         return None
     path = Path(get_cachedir())
     return path if path.is_dir() else None
+
+
+#: The private folders' name prefixes: a kernel's own, a fork server's, the runner's logs.
+PRIVATE_PREFIXES = ("korea-nato-kernel-", "korea-nato-forkserver-", "korea-nato-grading-")
+
+
+def make_private_folder(prefix: str, root: str = "") -> Path:
+    """A new private folder ``<prefix><pid>-<random>`` under ``root`` (default: the temp folder).
+
+    The grading process's pid in the name lets :func:`remove_stale_private_folders` recognise,
+    and remove, what a grading process killed outright (``kill -9``, a lost pod) left behind.
+    """
+    remove_stale_private_folders(Path(root or tempfile.gettempdir()))
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=root or None)).resolve()
+
+
+#: A private folder untouched this long whose grading process is gone is stale. The age guards
+#: a folder whose process lives in another pid namespace (another container sharing ``/tmp``).
+STALE_AFTER_S = 3600
+
+
+@contextmanager
+def private_folder(prefix: str):
+    """:func:`make_private_folder` as a context: the folder, removed on leaving."""
+    folder = make_private_folder(prefix)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_private_folders(parent: Path) -> list[Path]:
+    """Remove this user's private folders under ``parent`` whose grading process is gone.
+
+    A folder is stale when the pid in its name is not running and it has not changed for
+    :data:`STALE_AFTER_S`; other users' folders and anything else are left alone.
+    """
+    removed = []
+    now = time.time()
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        prefix = next((p for p in PRIVATE_PREFIXES if entry.name.startswith(p)), None)
+        owner = entry.name[len(prefix):].split("-", 1)[0] if prefix else ""
+        if not owner.isdigit() or int(owner) == os.getpid():
+            continue
+        try:
+            info = entry.lstat()
+            recent = now - info.st_mtime < STALE_AFTER_S
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or recent:
+                continue
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+        except OSError:  # alive under another user (PermissionError), or unreadable: keep it
+            continue
+    return removed
 
 
 def prepare_private(private: Path) -> None:
@@ -380,7 +443,7 @@ class SandboxKernelManager(AsyncKernelManager):
         # Unix sockets in the private folder: the kernel needs no network, and two kernels
         # started at once can never race for a port.
         self.transport = "ipc"
-        self._use_private(Path(tempfile.mkdtemp(prefix="korea-nato-kernel-", dir=self.private_root or None)))
+        self._use_private(make_private_folder("korea-nato-kernel-", self.private_root))
 
     def _use_private(self, private: Path) -> None:
         self._private = private
