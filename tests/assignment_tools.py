@@ -235,15 +235,22 @@ AST_TRANSFORMER = (
     "        return ast.Pass()\n\n"
     "get_ipython().ast_transformers.append(_DropAsserts())\n\n"
 )
+# ``functools.wraps`` keeps the real methods' signatures, which ipykernel reads to decide which
+# arguments to pass (IPython 8's ``run_cell_async`` takes no ``cell_meta``).
 REPLACED_RUN_CELL = (
+    "import functools\n"
     "_shell = get_ipython()\n"
     "_real_run_cell, _real_run_cell_async = _shell.run_cell, _shell.run_cell_async\n\n"
     "def _quiet(raw_cell):\n"
     "    return 'pass' if 'assert' in raw_cell or 'Check' in raw_cell else raw_cell\n\n"
+    "@functools.wraps(_real_run_cell_async)\n"
     "async def _run_cell_async(raw_cell, *args, **kwargs):\n"
+    "    kwargs['transformed_cell'] = _shell.transform_cell(_quiet(raw_cell))\n"
     "    return await _real_run_cell_async(_quiet(raw_cell), *args, **kwargs)\n\n"
-    "_shell.run_cell = lambda raw_cell, *args, **kwargs: _real_run_cell(_quiet(raw_cell), *args, **kwargs)\n"
-    "_shell.run_cell_async = _run_cell_async\n\n"
+    "@functools.wraps(_real_run_cell)\n"
+    "def _run_cell(raw_cell, *args, **kwargs):\n"
+    "    return _real_run_cell(_quiet(raw_cell), *args, **kwargs)\n\n"
+    "_shell.run_cell, _shell.run_cell_async = _run_cell, _run_cell_async\n\n"
 )
 SILENCED_TRACEBACK = (
     "def _forget_errors(result):\n"

@@ -20,7 +20,7 @@ from korea_nato.grading.execution import (
     tampered_places,
 )
 from korea_nato.grading.feedback import RedactHiddenTests
-from sandbox_tools import require_sandbox
+from sandbox_tools import require_sandbox, text_of
 
 FAILING_TEST = '"""Check that one equals two."""\nassert 1 == 2, "one is not two"'
 PASSING_TEST = '"""Check that one equals one."""\nassert 1 == 1'
@@ -49,8 +49,10 @@ def errors(nb) -> list[str]:
     return [f"{o.ename}: {o.evalue}" for cell in nb.cells for o in cell.outputs if o.output_type == "error"]
 
 
-def run(preprocessor_class, nb, tmp_path):
-    preprocessor_class(timeout=30).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+def run(preprocessor_class, nb, tmp_path, timeout=30):
+    """Run ``nb`` as the course's ``nbgrader_config.py`` does (a cell time limit, no IOPub error)."""
+    preprocessor = preprocessor_class(timeout=timeout, raise_on_iopub_timeout=False)
+    preprocessor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     return nb
 
 
@@ -71,7 +73,7 @@ CHEATS = {
 @pytest.mark.parametrize("cheat", sorted(CHEATS))
 def test_a_cheat_that_passes_plain_nbgrader_fails_under_the_guard(cheat, tmp_path):
     plain = run(Execute, graded_notebook(("answer", CHEATS[cheat]), ("test", FAILING_TEST)), tmp_path)
-    assert not any("one is not two" in e for e in errors(plain)), "the cheat must work without the guard"
+    assert errors(plain) == [], "the cheat must make the failing test pass without the guard"
     guarded = run(
         GuardedExecute, graded_notebook(("answer", CHEATS[cheat]), ("test", FAILING_TEST)), tmp_path
     )
@@ -224,3 +226,32 @@ def test_feedback_keeps_no_hidden_line_whatever_was_printed():
     RedactHiddenTests().preprocess(nb, {})
     assert [o.output_type for o in test.outputs] == ["error"]
     assert student.outputs[0].text == "ok\n[hidden test line removed]\n"
+
+
+SWALLOWS_INTERRUPTS = "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except KeyboardInterrupt:\n        pass"
+#: Stops one second after the interrupt, as a long computation in C would.
+STOPS_SOON_AFTER = "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    time.sleep(1)"
+INFINITE_LOOP = "while True:\n    pass"
+
+
+def enames(nb) -> list[list[str]]:
+    return [[o.ename for o in cell.outputs if o.output_type == "error"] for cell in nb.cells]
+
+
+@pytest.mark.slow
+def test_after_a_cell_that_swallows_the_interrupt_no_later_cell_waits_out_the_time_limit(tmp_path):
+    nb = graded_notebook(("answer", SWALLOWS_INTERRUPTS), ("test", PASSING_TEST), ("answer", "print('after')"))
+    run(GuardedExecute, nb, tmp_path, timeout=3)
+    assert "CellTimeoutError" in enames(nb)[0]
+    assert enames(nb)[1:] == [["KernelNotAnswering"], ["KernelNotAnswering"]]
+    assert "was interrupted at the time limit" in nb.cells[1].outputs[0].evalue
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stuck", [INFINITE_LOOP, STOPS_SOON_AFTER], ids=["infinite loop", "stops 1 s after"])
+def test_a_cell_that_stops_when_interrupted_costs_only_its_own_test(stuck, tmp_path):
+    nb = graded_notebook(("answer", stuck), ("test", PASSING_TEST), ("answer", "print('after')"))
+    run(GuardedExecute, nb, tmp_path, timeout=3)
+    assert "CellTimeoutError" in enames(nb)[0]
+    assert enames(nb)[1:] == [[], []]
+    assert text_of(nb.cells[2]) == "after\n"

@@ -21,7 +21,10 @@ a test cell without an error counts as passed. So, for every graded test cell:
    another test, the next test's probe does this, saving one round trip to the kernel.
 
 Every cell's output is capped in bytes while it arrives (nbgrader's own limit counts lines, and
-a single 100 MB line passed it).
+a single 100 MB line passed it). A cell that outlives the time limit is interrupted, as in
+nbgrader; if it is still running one more time limit later (code that swallows the interrupt),
+the kernel will never answer again, so no later cell is sent to it: each gets an error saying
+why and scores 0, instead of each waiting out the time limit in turn.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ import os
 import re
 import secrets
 from pathlib import Path
+from queue import Empty
+from time import monotonic
 
+from jupyter_core.utils import ensure_async
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, LimitOutput
 from nbgrader.utils import is_grade, is_solution
@@ -114,6 +120,12 @@ def tampered_places(baseline: dict, report: dict, trusted: tuple[str, ...]) -> l
     return found
 
 
+KERNEL_LOST = (
+    "an earlier cell kept running after it was interrupted at the time limit, so the kernel no "
+    "longer answers: this cell was not run and scores 0"
+)
+
+
 class GuardedExecute(Execute):
     """nbgrader's ``Execute``, sandboxed, checking before each test that the kernel is unchanged."""
 
@@ -125,9 +137,14 @@ class GuardedExecute(Execute):
         # nbgrader's Execute sets its own kernel manager class over any configured one.
         kwargs["kernel_manager_class"] = SandboxKernelManager
         super().__init__(*args, **kwargs)
+        self._configured = {"shutdown_kernel": self.shutdown_kernel, "iopub_timeout": self.iopub_timeout}
 
     def preprocess(self, nb, resources=None, km=None):
         self._baseline = None
+        self._stuck = False  # a cell ignored the time limit's interrupt: the kernel is lost
+        for name, value in self._configured.items():
+            setattr(self, name, value)
+        self._waiting_for: str | None = None
         self._trusted = trusted_folders()
         self._tampering: list[str] = []
         self._proof: str | None = None
@@ -172,6 +189,9 @@ class GuardedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         self._check_assign_resources(resources)
+        if self._stuck and cell.cell_type == "code":
+            cell.outputs = [error_output("KernelNotAnswering", KERNEL_LOST)]
+            return cell, self.resources
         if self._baseline is None:
             self._baseline = self._probe(index) or {}
         if not is_test_cell(cell) or not cell.source.strip():
@@ -222,6 +242,35 @@ class GuardedExecute(Execute):
         for cell in self.nb.cells[index + 1 :]:
             if cell.cell_type == "code":
                 return is_test_cell(cell) and bool(cell.source.strip())
+        return False
+
+    # --- a cell that will not stop ------------------------------------------------------------
+
+    async def _async_poll_for_reply(self, msg_id, *args, **kwargs):
+        self._waiting_for = msg_id
+        return await super()._async_poll_for_reply(msg_id, *args, **kwargs)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """nbgrader's interrupt at the time limit; then, if the cell still runs, the kernel is lost."""
+        reply = await super()._async_handle_timeout(timeout, cell)
+        if self.interrupt_on_timeout and not await self._interrupted_cell_ended(timeout):
+            self._stuck = True
+            # Nothing more will come from this kernel: do not wait for the cell's last output, nor
+            # for a graceful shutdown it cannot answer.
+            self.iopub_timeout, self.shutdown_kernel = 0, "immediate"
+            self.log.warning("A cell ignored the interrupt at the time limit: later cells are not run")
+        return reply
+
+    async def _interrupted_cell_ended(self, wait: float) -> bool:
+        """Whether the kernel answers the interrupted cell within ``wait`` seconds."""
+        deadline = monotonic() + wait
+        while (left := deadline - monotonic()) > 0:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+            except Empty:
+                return False
+            if msg.get("parent_header", {}).get("msg_id") == self._waiting_for:
+                return True
         return False
 
     def execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
